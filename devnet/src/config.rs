@@ -1,0 +1,102 @@
+//! What a devnet should look like, before it exists.
+
+use std::{net::TcpListener, path::PathBuf};
+
+use interplay_manifest::{DEFAULT_ADMIN_PORT, FIRST_CHAIN_ID, FIRST_RPC_PORT};
+
+/// How to start a devnet. Build with [`Config::default`] (supersim-compatible ports) or
+/// [`Config::test`] (free ports, fast blocks) and refine with the `with_*` methods.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Number of chains (ids 901, 902, …).
+    pub chains: u16,
+    /// Interface every server binds to.
+    pub host: String,
+    /// RPC port of the first chain; chain `i` listens on `first_rpc_port + i`.
+    pub first_rpc_port: u16,
+    /// Seconds between blocks (0 = mine only on transactions).
+    pub block_time: u64,
+    /// The `anvil` executable.
+    pub anvil: PathBuf,
+    /// Port of the admin server that serves the manifest (0 = any free port).
+    pub admin_port: u16,
+    /// Also write the manifest to this file.
+    pub manifest_out: Option<PathBuf>,
+    /// How long to wait for every chain to answer.
+    pub startup_timeout: std::time::Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            chains: 2,
+            host: "127.0.0.1".into(),
+            first_rpc_port: FIRST_RPC_PORT,
+            block_time: 2,
+            anvil: default_anvil(),
+            admin_port: DEFAULT_ADMIN_PORT,
+            manifest_out: None,
+            startup_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+impl Config {
+    /// A devnet for tests: free ports (so tests run in parallel), one-second blocks.
+    pub fn test() -> Self {
+        Self {
+            first_rpc_port: 0,
+            admin_port: 0,
+            block_time: 1,
+            ..Self::default()
+        }
+    }
+
+    pub fn with_chains(mut self, chains: u16) -> Self {
+        self.chains = chains;
+        self
+    }
+
+    pub fn with_block_time(mut self, seconds: u64) -> Self {
+        self.block_time = seconds;
+        self
+    }
+
+    pub fn with_anvil(mut self, anvil: impl Into<PathBuf>) -> Self {
+        self.anvil = anvil.into();
+        self
+    }
+
+    pub fn with_manifest_out(mut self, path: impl Into<PathBuf>) -> Self {
+        self.manifest_out = Some(path.into());
+        self
+    }
+
+    /// Chain ids in order.
+    pub fn chain_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.chains).map(|i| FIRST_CHAIN_ID + u64::from(i))
+    }
+
+    /// The RPC port of each chain; `first_rpc_port == 0` picks free ports.
+    pub(crate) fn rpc_ports(&self) -> std::io::Result<Vec<u16>> {
+        if self.first_rpc_port == 0 {
+            (0..self.chains).map(|_| free_port(&self.host)).collect()
+        } else {
+            Ok((0..self.chains).map(|i| self.first_rpc_port + i).collect())
+        }
+    }
+}
+
+/// `anvil` as the project's npm install puts it, else whatever is on `PATH`.
+fn default_anvil() -> PathBuf {
+    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/anvil");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("anvil")
+    }
+}
+
+fn free_port(host: &str) -> std::io::Result<u16> {
+    Ok(TcpListener::bind((host, 0))?.local_addr()?.port())
+}

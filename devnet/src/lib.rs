@@ -1,0 +1,194 @@
+//! Interplay's local Superchain. Starts N `anvil` chains with supersim's ids and ports, waits
+//! until each answers, publishes a [`Manifest`] (file and HTTP), and stops every chain when its
+//! handle is shut down or dropped, so no test or Ctrl-C leaves a chain behind.
+
+mod admin;
+mod anvil;
+mod config;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+pub use anvil::AnvilChain;
+pub use config::Config;
+use interplay_manifest::{Chain, DevAccount, MANIFEST_VERSION, Manifest};
+use tokio::{sync::watch, task::JoinHandle};
+
+/// Everything that can stop a devnet from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    #[error("could not start `{program}` (run the setup script to install anvil): {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("chain {chain_id} exited during startup ({status}): {stderr}")]
+    ChainExited {
+        chain_id: u64,
+        status: String,
+        stderr: String,
+    },
+    #[error("chain {chain_id} did not answer in time: {reason}")]
+    Timeout { chain_id: u64, reason: String },
+    #[error("{url} answers as chain {got}, expected {expected}: is another node on that port?")]
+    WrongChain {
+        url: String,
+        expected: u64,
+        got: u64,
+    },
+    #[error("cannot bind the {what} on port {port} (already in use?): {source}")]
+    Bind {
+        what: &'static str,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("invalid RPC url {0}")]
+    BadUrl(String),
+    #[error("anvil's account list at {path}: {reason}")]
+    Accounts { path: PathBuf, reason: String },
+    #[error("writing the manifest to {path}: {source}")]
+    WriteManifest {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Wait(std::io::Error),
+}
+
+/// A running devnet. Call [`Devnet::shutdown`] to stop it gracefully; dropping it kills the
+/// chains anyway.
+#[derive(Debug)]
+pub struct Devnet {
+    manifest: Arc<Manifest>,
+    admin_addr: SocketAddr,
+    chains: Vec<AnvilChain>,
+    stop_admin: watch::Sender<bool>,
+    admin: JoinHandle<()>,
+    _scratch: tempfile::TempDir,
+}
+
+impl Devnet {
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Where the manifest is served.
+    pub fn manifest_url(&self) -> String {
+        format!("http://{}/manifest.json", self.admin_addr)
+    }
+
+    /// Stops the admin server and every chain, waiting for each to exit.
+    pub async fn shutdown(self) {
+        let _ = self.stop_admin.send(true);
+        let _ = self.admin.await;
+        for chain in self.chains {
+            chain.stop().await;
+        }
+    }
+}
+
+/// Starts every chain of `config` concurrently, then the admin server.
+pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
+    let ports = config.rpc_ports().map_err(DevnetError::Wait)?;
+    let scratch = tempfile::Builder::new()
+        .prefix("interplay-devnet-")
+        .tempdir()
+        .map_err(DevnetError::Wait)?;
+    let accounts_file = scratch.path().join("anvil-accounts.json");
+    let starts = config
+        .chain_ids()
+        .zip(&ports)
+        .enumerate()
+        .map(|(i, (chain_id, &port))| {
+            let spec = anvil::AnvilSpec {
+                anvil: &config.anvil,
+                chain_id,
+                host: &config.host,
+                port,
+                block_time: config.block_time,
+                config_out: (i == 0).then_some(accounts_file.as_path()),
+            };
+            AnvilChain::start(spec, config.startup_timeout)
+        });
+    let mut chains = Vec::with_capacity(ports.len());
+    let mut first_error = None;
+    for result in futures::future::join_all(starts).await {
+        match result {
+            Ok(chain) => chains.push(chain),
+            Err(err) => first_error = first_error.or(Some(err)),
+        }
+    }
+    if let Some(err) = first_error {
+        for chain in chains {
+            chain.stop().await;
+        }
+        return Err(err);
+    }
+
+    let manifest = Arc::new(Manifest {
+        version: MANIFEST_VERSION,
+        chains: chains
+            .iter()
+            .map(|c| Chain {
+                chain_id: c.chain_id,
+                name: format!("devnet-{}", c.chain_id),
+                rpc_url: c.rpc_url.clone(),
+            })
+            .collect(),
+        block_time: config.block_time,
+        accounts: read_accounts(&accounts_file)?,
+    });
+    if let Some(path) = &config.manifest_out {
+        write_manifest(path, &manifest)?;
+    }
+    let (stop_admin, stop_rx) = watch::channel(false);
+    let (admin_addr, admin) =
+        admin::serve(&config.host, config.admin_port, manifest.clone(), stop_rx).await?;
+    tracing::info!(target: "devnet", url = %format!("http://{admin_addr}/manifest.json"), "manifest served");
+    Ok(Devnet {
+        manifest,
+        admin_addr,
+        chains,
+        stop_admin,
+        admin,
+        _scratch: scratch,
+    })
+}
+
+/// anvil writes its dev accounts (keys included) with `--config-out`; trust that over a copy.
+fn read_accounts(path: &std::path::Path) -> Result<Vec<DevAccount>, DevnetError> {
+    #[derive(serde::Deserialize)]
+    struct AnvilConfigOut {
+        available_accounts: Vec<String>,
+        private_keys: Vec<String>,
+    }
+    let err = |reason: String| DevnetError::Accounts {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let parsed: AnvilConfigOut = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+    Ok(parsed
+        .available_accounts
+        .into_iter()
+        .zip(parsed.private_keys)
+        .map(|(address, private_key)| DevAccount {
+            address,
+            private_key,
+        })
+        .collect())
+}
+
+fn write_manifest(path: &std::path::Path, manifest: &Manifest) -> Result<(), DevnetError> {
+    let err = |source| DevnetError::WriteManifest {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let json = serde_json::to_vec_pretty(manifest).map_err(|e| err(e.into()))?;
+    // Write then rename, so a reader never sees half a manifest.
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, json).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}

@@ -1,0 +1,91 @@
+//! `devnet`: run Interplay's local Superchain until Ctrl-C, SIGTERM, or the parent exits.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use interplay_devnet::Config;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Start N local anvil chains (ids 901, 902, …; RPC ports 9545, 9546, …) and serve their manifest.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Number of chains.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    chains: u16,
+    /// Seconds between blocks (0 = mine on each transaction only).
+    #[arg(long, default_value_t = 2)]
+    block_time: u64,
+    /// Interface to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// RPC port of the first chain (0 = pick free ports).
+    #[arg(long, default_value_t = interplay_manifest::FIRST_RPC_PORT)]
+    port: u16,
+    /// Port of the admin server that serves /manifest.json.
+    #[arg(long, default_value_t = interplay_manifest::DEFAULT_ADMIN_PORT)]
+    admin_port: u16,
+    /// Also write the manifest to this file.
+    #[arg(long)]
+    manifest_out: Option<PathBuf>,
+    /// The anvil executable (default: the project's npm install, then PATH).
+    #[arg(long, env = "ANVIL")]
+    anvil: Option<PathBuf>,
+}
+
+impl Args {
+    fn into_config(self) -> Config {
+        let mut config = Config::default()
+            .with_chains(self.chains)
+            .with_block_time(self.block_time);
+        config.host = self.host;
+        config.first_rpc_port = self.port;
+        config.admin_port = self.admin_port;
+        config.manifest_out = self.manifest_out;
+        if let Some(anvil) = self.anvil {
+            config = config.with_anvil(anvil);
+        }
+        config
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    exit_with_parent();
+    let config = Args::parse().into_config();
+
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let devnet = tokio::select! {
+        devnet = interplay_devnet::spawn(config) => devnet.context("starting the devnet")?,
+        _ = tokio::signal::ctrl_c() => return Ok(()),
+        _ = term.recv() => return Ok(()),
+    };
+    for chain in &devnet.manifest().chains {
+        tracing::info!(target: "devnet", chain_id = chain.chain_id, rpc = %chain.rpc_url, "ready");
+    }
+    tracing::info!(target: "devnet", manifest = %devnet.manifest_url(), "devnet ready; Ctrl-C to stop");
+
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!(target: "devnet", "shutting down");
+    devnet.shutdown().await;
+    Ok(())
+}
+
+/// A test runner that dies (or is killed) must not leave a devnet behind: ask the kernel for a
+/// SIGTERM when our parent exits, which the handler above turns into a clean shutdown.
+fn exit_with_parent() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with constant arguments has no memory effects.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+    }
+}

@@ -1,0 +1,185 @@
+//! The devnet against real anvil processes: startup, manifest, liveness, and clean shutdown.
+
+use std::{
+    net::TcpStream,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy::providers::{Provider, ProviderBuilder};
+use interplay_devnet::Config;
+use interplay_manifest::Manifest;
+
+fn port_of(rpc_url: &str) -> u16 {
+    rpc_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("rpc url has a port")
+}
+
+fn answers(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// Polls `cond` until it holds or `timeout` passes.
+fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cond()
+}
+
+#[tokio::test]
+async fn starts_chains_serves_the_manifest_and_stops_cleanly() {
+    let devnet = interplay_devnet::spawn(Config::test().with_chains(3))
+        .await
+        .expect("devnet starts");
+    let manifest = devnet.manifest().clone();
+    assert_eq!(
+        manifest
+            .chains
+            .iter()
+            .map(|c| c.chain_id)
+            .collect::<Vec<_>>(),
+        [901, 902, 903]
+    );
+    assert!(
+        manifest.accounts.len() >= 2,
+        "anvil's dev accounts are listed"
+    );
+
+    let served: Manifest = reqwest::get(devnet.manifest_url())
+        .await
+        .expect("GET manifest")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(served, manifest);
+
+    for chain in &manifest.chains {
+        let provider = ProviderBuilder::new().connect_http(chain.rpc_url.parse().expect("url"));
+        assert_eq!(
+            provider.get_chain_id().await.expect("chain id"),
+            chain.chain_id
+        );
+        let first = provider.get_block_number().await.expect("block");
+        let mut advanced = false;
+        for _ in 0..60 {
+            if provider.get_block_number().await.expect("block") > first {
+                advanced = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(advanced, "chain {} produces blocks", chain.chain_id);
+    }
+
+    let ports: Vec<u16> = manifest
+        .chains
+        .iter()
+        .map(|c| port_of(&c.rpc_url))
+        .collect();
+    devnet.shutdown().await;
+    for port in ports {
+        assert!(!answers(port), "chain on port {port} stopped");
+    }
+}
+
+#[tokio::test]
+async fn a_busy_port_is_a_clear_error_and_leaves_nothing_running() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let mut config = Config::test().with_chains(1);
+    config.first_rpc_port = port;
+    let err = interplay_devnet::spawn(config)
+        .await
+        .expect_err("port is taken");
+    let text = err.to_string();
+    assert!(text.contains("901"), "error names the chain: {text}");
+}
+
+#[tokio::test]
+async fn a_missing_anvil_is_a_clear_error() {
+    let err = interplay_devnet::spawn(Config::test().with_anvil("/nonexistent/anvil"))
+        .await
+        .expect_err("no anvil");
+    assert!(err.to_string().contains("/nonexistent/anvil"), "{err}");
+}
+
+/// Runs the `devnet` binary on free ports and waits for its manifest file.
+fn start_binary(dir: &Path) -> (Child, Manifest) {
+    let manifest_path = dir.join("manifest.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_devnet"))
+        .args([
+            "--chains",
+            "2",
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--block-time",
+            "1",
+        ])
+        .arg("--manifest-out")
+        .arg(&manifest_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("devnet binary starts");
+    assert!(
+        wait_until(Duration::from_secs(30), || manifest_path.exists()),
+        "manifest written"
+    );
+    let manifest = serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("read"))
+        .expect("parse");
+    (child, manifest)
+}
+
+#[test]
+fn sigterm_stops_the_binary_and_its_chains() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, manifest) = start_binary(dir.path());
+    let ports: Vec<u16> = manifest
+        .chains
+        .iter()
+        .map(|c| port_of(&c.rpc_url))
+        .collect();
+    assert!(ports.iter().all(|&p| answers(p)));
+
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "clean exit on SIGTERM, got {status}");
+    for port in ports {
+        assert!(
+            wait_until(Duration::from_secs(5), || !answers(port)),
+            "chain on {port} stopped"
+        );
+    }
+}
+
+#[test]
+fn chains_die_with_a_killed_devnet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, manifest) = start_binary(dir.path());
+    let ports: Vec<u16> = manifest
+        .chains
+        .iter()
+        .map(|c| port_of(&c.rpc_url))
+        .collect();
+    // SIGKILL: no handler runs; the kernel's parent-death signal must take the chains down.
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    for port in ports {
+        assert!(
+            wait_until(Duration::from_secs(5), || !answers(port)),
+            "chain on {port} outlived the devnet"
+        );
+    }
+}

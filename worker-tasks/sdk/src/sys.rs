@@ -1,0 +1,49 @@
+//! The raw imports of task ABI v1 (module `env`) and safe wrappers around them.
+
+#[cfg(target_arch = "wasm32")]
+mod imports {
+    #[link(wasm_import_module = "env")]
+    unsafe extern "C" {
+        pub fn print(ptr: *const u8, len: usize);
+        pub fn should_yield() -> i32;
+        pub fn task_exit(status: i32, ptr: *const u8, len: usize);
+    }
+}
+
+/// Exit statuses for `task_exit`.
+pub const EXIT_FAILED: i32 = 1;
+
+#[cfg(target_arch = "wasm32")]
+pub fn print(bytes: &[u8]) {
+    // SAFETY: the host reads exactly `len` bytes at `ptr`, which this slice owns.
+    unsafe { imports::print(bytes.as_ptr(), bytes.len()) }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn should_yield() -> bool {
+    // SAFETY: no arguments; the host only reads its yield flag.
+    unsafe { imports::should_yield() != 0 }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn task_exit(status: i32, reason: &str) {
+    // SAFETY: as for `print`.
+    unsafe { imports::task_exit(status, reason.as_ptr(), reason.len()) }
+}
+
+// Tasks only run on wasm32; natively (e.g. `cargo doc`, rust-analyzer) the SDK still type-checks,
+// with a host that prints to stderr and never asks for a yield.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn print(bytes: &[u8]) {
+    eprintln!("{}", String::from_utf8_lossy(bytes));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn should_yield() -> bool {
+    false
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn task_exit(status: i32, reason: &str) {
+    eprintln!("task exit {status}: {reason}");
+}
