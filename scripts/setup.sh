@@ -47,4 +47,4 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-say "ready (trunk $TRUNK_VERSION, wasm-bindgen $wbg_version, anvil $(node_modules/.bin/anvil --version | head -1 | awk '{print $2}'), $(/usr/bin/chromium --version 2>/dev/null))"
+say "ready (trunk $TRUNK_VERSION, wasm-bindgen $wbg_version, $(node_modules/.bin/anvil --version | head -1), $(/usr/bin/chromium --version 2>/dev/null))"

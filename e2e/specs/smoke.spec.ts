@@ -44,3 +44,15 @@ test.describe('smoke', () => {
     await expect(playground.devnetError).toHaveCount(0);
   });
 });
+
+test('the playground as a user sees it', async ({ playground, page }, testInfo) => {
+  await playground.goto();
+  await playground.counter.start();
+  await expect.poll(() => playground.counter.sliceCount()).toBeGreaterThanOrEqual(12);
+  await expect(playground.counter.console).toContainText(/count = \d+/);
+  await expect(playground.chain(902).blockNumber).toHaveText(/^\d+$/);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const shot = testInfo.outputPath('playground.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach('playground', { path: shot, contentType: 'image/png' });
+});
