@@ -8,7 +8,7 @@ async fn main() {
     let mut count: u64 = 0;
     loop {
         count += 1;
-        if count % REPORT_EVERY == 0 {
+        if count.is_multiple_of(REPORT_EVERY) {
             coreplay::println!("count = {count}");
         }
         coreplay::maybe_yield().await;
