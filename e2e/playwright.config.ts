@@ -33,7 +33,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `cargo run --quiet -p interplay-devnet -- --chains 2 --block-time 1 --port ${ports.rpc} --admin-port ${ports.admin}`,
+      // Same features as `cargo test --workspace` builds, so this reuses its artifacts.
+      command: `cargo build --quiet --workspace --all-targets && exec ${process.env.CARGO_TARGET_DIR ?? 'target'}/debug/devnet --chains 2 --block-time 1 --port ${ports.rpc} --admin-port ${ports.admin}`,
       cwd: '..',
       url: MANIFEST_URL,
       timeout: 300_000,

@@ -9,10 +9,10 @@ use std::{
 use js_sys::{Function, Int32Array, Object, Reflect, Uint8Array, WebAssembly};
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 
-use super::{
-    abi::{self, AbiError},
-    protocol::{SliceOutcome, SliceReport, TaskId},
-};
+use coreplay_abi::{self as abi, AbiError, Inbound, Mailboxes};
+use parity_scale_codec::DecodeAll;
+
+use super::protocol::{SliceOutcome, SliceReport, TaskId};
 
 /// How a task learns that its slice is over.
 #[derive(Debug)]
@@ -50,6 +50,9 @@ impl std::fmt::Debug for TaskHost {
 /// Per-instance host state the imports read and write.
 #[derive(Debug)]
 struct HostState {
+    id: TaskId,
+    /// Inboxes of the tasks on this core and of the host (task 0).
+    mailboxes: Rc<RefCell<Mailboxes>>,
     memory: RefCell<Option<WebAssembly::Memory>>,
     signal: Rc<YieldSignal>,
     console: RefCell<Vec<String>>,
@@ -61,11 +64,18 @@ type Imports = (
     Closure<dyn FnMut(u32, u32) -> Result<(), JsValue>>,
     Closure<dyn FnMut() -> i32>,
     Closure<dyn FnMut(i32, u32, u32) -> Result<(), JsValue>>,
+    Closure<dyn FnMut(u32, u32) -> Result<i32, JsValue>>,
+    Closure<dyn FnMut(u32, u32) -> Result<(), JsValue>>,
 );
 
 impl TaskHost {
     /// Compiles and instantiates `bytes`, refusing anything that is not a task ABI v1 module.
-    pub fn instantiate(bytes: &[u8], signal: Rc<YieldSignal>) -> Result<Self, AbiError> {
+    pub fn instantiate(
+        bytes: &[u8],
+        id: TaskId,
+        signal: Rc<YieldSignal>,
+        mailboxes: Rc<RefCell<Mailboxes>>,
+    ) -> Result<Self, AbiError> {
         let module = WebAssembly::Module::new(&Uint8Array::from(bytes).into())
             .map_err(|e| AbiError::Malformed(js_error_message(&e)))?;
         for import in WebAssembly::Module::imports(&module).iter() {
@@ -84,6 +94,8 @@ impl TaskHost {
         abi::check_exports(export_names.iter().map(String::as_str))?;
 
         let state = Rc::new(HostState {
+            id,
+            mailboxes,
             memory: RefCell::new(None),
             signal,
             console: RefCell::new(Vec::new()),
@@ -95,6 +107,8 @@ impl TaskHost {
         set(&env, "print", imports.0.as_ref());
         set(&env, "should_yield", imports.1.as_ref());
         set(&env, "task_exit", imports.2.as_ref());
+        set(&env, "next_message", imports.3.as_ref());
+        set(&env, "send_message", imports.4.as_ref());
         let import_object = Object::new();
         set(&import_object, abi::IMPORT_MODULE, &env);
 
@@ -118,9 +132,7 @@ impl TaskHost {
             .ok()
             .and_then(|v| v.as_f64())
             .unwrap_or(-1.0);
-        if version != f64::from(abi::ABI_VERSION) {
-            return Err(AbiError::Version(version as u32));
-        }
+        abi::check_version(version as i64)?;
         *state.memory.borrow_mut() = Some(memory);
         Ok(Self {
             service,
@@ -145,10 +157,13 @@ impl TaskHost {
             (_, Some((status, reason))) => SliceOutcome::Failed {
                 reason: format!("exited with status {status}: {reason}"),
             },
-            (Ok(v), None) if v.as_f64() == Some(0.0) => SliceOutcome::Yielded,
-            (Ok(v), None) if v.as_f64() == Some(1.0) => SliceOutcome::Done,
-            (Ok(v), None) => SliceOutcome::Failed {
-                reason: format!("service returned {v:?}, expected 0 or 1"),
+            (Ok(v), None) => match v.as_f64().map(|f| f as i32) {
+                Some(abi::SERVICE_YIELDED) => SliceOutcome::Yielded,
+                Some(abi::SERVICE_WAITING) => SliceOutcome::Waiting,
+                Some(abi::SERVICE_DONE) => SliceOutcome::Done,
+                _ => SliceOutcome::Failed {
+                    reason: format!("service returned {v:?}, expected 0, 1 or 2"),
+                },
             },
             (Err(e), None) => SliceOutcome::Failed {
                 reason: format!("trapped: {}", js_error_message(&e)),
@@ -160,7 +175,16 @@ impl TaskHost {
             elapsed_ms,
             yield_checks: self.state.yield_checks.get(),
             console: std::mem::take(&mut *self.state.console.borrow_mut()),
+            to_host: self.take_host_messages(),
         }
+    }
+
+    fn take_host_messages(&self) -> Vec<(TaskId, Vec<u8>)> {
+        let mut boxes = self.state.mailboxes.borrow_mut();
+        std::iter::from_fn(|| boxes.pop(abi::HOST_TASK))
+            .filter_map(|bytes| Inbound::decode_all(&mut &bytes[..]).ok())
+            .map(|m| (m.from, m.body))
+            .collect()
     }
 }
 
@@ -191,10 +215,42 @@ fn make_imports(state: &Rc<HostState>) -> Imports {
             Err(js_sys::Error::new("task exited").into())
         },
     );
-    (print, should_yield, task_exit)
+    let s = state.clone();
+    let next_message = Closure::new(move |ptr: u32, cap: u32| -> Result<i32, JsValue> {
+        let mut boxes = s.mailboxes.borrow_mut();
+        let Some(next) = boxes.peek(s.id) else {
+            return Ok(0);
+        };
+        let result = abi::next_message_result(next.len(), cap);
+        if result > 0 {
+            s.write("next_message", ptr, next).map_err(trap)?;
+            boxes.pop(s.id);
+        }
+        Ok(result)
+    });
+    let s = state.clone();
+    let send_message = Closure::new(move |ptr: u32, len: u32| -> Result<(), JsValue> {
+        let bytes = s
+            .read("send_message", ptr, len, abi::MAX_MESSAGE_BYTES)
+            .map_err(trap)?;
+        let out = abi::decode_outbound(&bytes).map_err(trap)?;
+        s.mailboxes
+            .borrow_mut()
+            .deliver(s.id, out.to, out.body)
+            .map_err(trap)
+    });
+    (print, should_yield, task_exit, next_message, send_message)
 }
 
 impl HostState {
+    fn view(&self) -> Uint8Array {
+        // A fresh view each time: the buffer is replaced whenever the memory grows.
+        self.memory.borrow().as_ref().map_or_else(
+            || Uint8Array::new_with_length(0),
+            |m| Uint8Array::new(&m.buffer()),
+        )
+    }
+
     fn read(
         &self,
         call: &'static str,
@@ -202,16 +258,18 @@ impl HostState {
         len: u32,
         limit: u32,
     ) -> Result<Vec<u8>, AbiError> {
-        if len > limit {
-            return Err(AbiError::TooLong { call, len, limit });
-        }
-        let memory = self.memory.borrow();
-        let Some(memory) = memory.as_ref() else {
-            return Ok(Vec::new());
-        };
-        let view = Uint8Array::new(&memory.buffer());
+        abi::check_len(call, len, limit)?;
+        let view = self.view();
         let range = abi::checked_range(call, ptr, len, view.length())?;
-        Ok(view.subarray(range.start, range.end).to_vec())
+        Ok(view.subarray(range.start as u32, range.end as u32).to_vec())
+    }
+
+    fn write(&self, call: &'static str, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+        let view = self.view();
+        let range = abi::checked_range(call, ptr, bytes.len() as u32, view.length())?;
+        view.subarray(range.start as u32, range.end as u32)
+            .copy_from(bytes);
+        Ok(())
     }
 }
 

@@ -1,12 +1,10 @@
 //! Browser cores: Coreplay tasks time-sliced onto Web Workers.
 //!
-//! - [`abi`]: task ABI v1 rules (pure, tested natively)
 //! - [`protocol`]: main thread ↔ worker messages
 //! - [`host`], [`worker`]: the worker side that runs task modules
 //! - [`runtime`]: the main thread side that owns the schedule
 //! - [`panel`]: the Cores panel
 
-pub mod abi;
 pub mod host;
 pub mod isolation;
 pub mod panel;

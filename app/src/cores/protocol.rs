@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Identifies a task across the whole playground.
-pub type TaskId = u32;
+pub use coreplay_abi::TaskId;
 
 /// Main thread → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,12 +53,16 @@ pub struct SliceReport {
     pub yield_checks: u64,
     /// Lines the task printed during the slice.
     pub console: Vec<String>,
+    /// Messages the task sent to the host (task 0): `(from, SCALE body)`.
+    pub to_host: Vec<(TaskId, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SliceOutcome {
     /// `service` returned because the task yielded; schedule it again.
     Yielded,
+    /// The task waits in `recv`; schedule it once a message is waiting.
+    Waiting,
     /// The task's main finished.
     Done,
     /// The task trapped, broke the ABI, or said it failed; it will not run again.

@@ -189,8 +189,11 @@ impl CoreWorker {
             match self.recv().await? {
                 FromWorker::Slice(report) => {
                     on_slice(&report);
-                    if report.outcome != SliceOutcome::Yielded {
-                        return Ok(Some(report.outcome));
+                    match report.outcome {
+                        SliceOutcome::Yielded => {}
+                        // Nothing routes messages to it yet, so waiting is where it stays.
+                        SliceOutcome::Waiting => return Ok(Some(SliceOutcome::Waiting)),
+                        outcome => return Ok(Some(outcome)),
                     }
                 }
                 FromWorker::LoadFailed { reason, .. } => return Err(RuntimeError::Refused(reason)),

@@ -10,6 +10,7 @@ pub enum TaskStatus {
     Idle,
     Loading,
     Running,
+    Waiting,
     Stopped,
     Done,
     Failed,
@@ -21,6 +22,7 @@ impl TaskStatus {
             Self::Idle => "idle",
             Self::Loading => "loading",
             Self::Running => "running",
+            Self::Waiting => "waiting",
             Self::Stopped => "stopped",
             Self::Done => "done",
             Self::Failed => "failed",
@@ -75,6 +77,7 @@ impl TaskView {
         self.console.drain(..excess);
         match &report.outcome {
             SliceOutcome::Yielded => self.status = TaskStatus::Running,
+            SliceOutcome::Waiting => self.status = TaskStatus::Waiting,
             SliceOutcome::Done => self.status = TaskStatus::Done,
             SliceOutcome::Failed { reason } => self.fail(reason.clone()),
         }
@@ -151,6 +154,7 @@ mod tests {
             elapsed_ms: ms,
             yield_checks: 10,
             console: lines.iter().map(|s| s.to_string()).collect(),
+            to_host: vec![],
         }
     }
 

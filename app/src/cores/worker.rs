@@ -7,15 +7,30 @@ use js_sys::{Int32Array, Reflect, SharedArrayBuffer};
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use coreplay_abi::Mailboxes;
+
 use super::{
     host::{TaskHost, YieldSignal},
-    protocol::{FromWorker, TaskId, ToWorker},
+    protocol::{FromWorker, SliceOutcome, TaskId, ToWorker},
 };
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct CoreState {
     signal: Option<Rc<YieldSignal>>,
     tasks: HashMap<TaskId, TaskHost>,
+    mailboxes: Rc<RefCell<Mailboxes>>,
+}
+
+impl Default for CoreState {
+    fn default() -> Self {
+        let mut mailboxes = Mailboxes::default();
+        mailboxes.open(coreplay_abi::HOST_TASK);
+        Self {
+            signal: None,
+            tasks: HashMap::new(),
+            mailboxes: Rc::new(RefCell::new(mailboxes)),
+        }
+    }
 }
 
 /// Installs the message handler and tells the main thread the worker is ready.
@@ -67,22 +82,29 @@ fn handle(state: &mut CoreState, msg: ToWorker, flags: JsValue) -> Option<FromWo
                     reason: "core not initialized".into(),
                 });
             };
-            Some(match TaskHost::instantiate(&module, signal) {
-                Ok(host) => {
-                    state.tasks.insert(task, host);
-                    FromWorker::Loaded { task }
-                }
-                Err(err) => FromWorker::LoadFailed {
-                    task,
-                    reason: format!("{name}: {err}"),
+            Some(
+                match TaskHost::instantiate(&module, task, signal, state.mailboxes.clone()) {
+                    Ok(host) => {
+                        state.mailboxes.borrow_mut().open(task);
+                        state.tasks.insert(task, host);
+                        FromWorker::Loaded { task }
+                    }
+                    Err(err) => FromWorker::LoadFailed {
+                        task,
+                        reason: format!("{name}: {err}"),
+                    },
                 },
-            })
+            )
         }
         ToWorker::Run { task, slice_ms } => Some(match state.tasks.get(&task) {
             Some(host) => {
                 let report = host.run_slice(task, slice_ms);
-                if report.outcome != super::protocol::SliceOutcome::Yielded {
+                if !matches!(
+                    report.outcome,
+                    SliceOutcome::Yielded | SliceOutcome::Waiting
+                ) {
                     state.tasks.remove(&task);
+                    state.mailboxes.borrow_mut().close(task);
                 }
                 FromWorker::Slice(report)
             }

@@ -208,3 +208,49 @@ mod tests {
         assert_eq!(index_of(&seed, &far), None);
     }
 }
+
+/// Messages of the Coreplay miner task.
+#[cfg(feature = "codec")]
+pub mod messages {
+    use parity_scale_codec::{Decode, Encode};
+
+    use super::{Word, Work};
+
+    /// Ask the miner to search `work`; it answers the sender with a [`MineReport`].
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct MineRequest {
+        pub seed: Word,
+        pub start: u64,
+        pub end: u64,
+        pub target: Word,
+    }
+
+    /// The miner's answer: every result of the request, in index order.
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct MineReport {
+        pub results: Vec<Word>,
+        pub hashes: u64,
+    }
+
+    impl From<Work> for MineRequest {
+        fn from(w: Work) -> Self {
+            Self {
+                seed: w.seed,
+                start: w.start,
+                end: w.end,
+                target: w.target,
+            }
+        }
+    }
+
+    impl From<MineRequest> for Work {
+        fn from(r: MineRequest) -> Self {
+            Self {
+                seed: r.seed,
+                start: r.start,
+                end: r.end,
+                target: r.target,
+            }
+        }
+    }
+}

@@ -7,10 +7,9 @@ use std::{
     task::{Context, Poll, Waker},
 };
 
-/// `service` return values (task ABI v1).
-pub const SERVICE_YIELDED: i32 = 0;
-/// The main future completed; the host must not call `service` again.
-pub const SERVICE_DONE: i32 = 1;
+use coreplay_abi::{EXIT_FAILED, SERVICE_DONE, SERVICE_WAITING, SERVICE_YIELDED};
+
+use crate::messages::WAITING;
 
 type MainFuture = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -41,10 +40,13 @@ where
         let State::Running(future) = &mut *state else {
             return SERVICE_DONE;
         };
+        WAITING.with(|w| w.set(false));
         match future
             .as_mut()
             .poll(&mut Context::from_waker(Waker::noop()))
         {
+            // Pending on `recv`: the host need not run us until a message arrives.
+            Poll::Pending if WAITING.with(|w| w.get()) => SERVICE_WAITING,
             Poll::Pending => SERVICE_YIELDED,
             Poll::Ready(()) => {
                 *state = State::Done;
@@ -58,6 +60,6 @@ where
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let reason = format!("panicked: {info}");
-        crate::sys::task_exit(crate::sys::EXIT_FAILED, &reason);
+        crate::sys::task_exit(EXIT_FAILED, &reason);
     }));
 }

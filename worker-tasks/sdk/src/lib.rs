@@ -15,14 +15,25 @@
 //! memory between slices (async Rust is stackless), which is what makes snapshots possible.
 
 pub mod executor;
+mod messages;
 mod sys;
 mod yielding;
 
+pub use coreplay_abi::{ABI_VERSION, TaskId};
 pub use coreplay_macros::main;
+pub use messages::{Message, Recv, recv, send, send_raw, try_recv};
+/// The SCALE codec messages are encoded with.
+pub use parity_scale_codec as codec;
 pub use yielding::{MaybeYield, maybe_yield, should_yield};
 
-/// Version of the task ABI (see `worker-tasks/ABI.md`) this SDK implements.
-pub const ABI_VERSION: u32 = 1;
+/// The host's own task id: messages from the page (e.g. a miner's work) come from it.
+pub const HOST: TaskId = coreplay_abi::HOST_TASK;
+
+/// Ends the task now with a failure and `reason`.
+pub fn fail(reason: &str) -> ! {
+    sys::task_exit(coreplay_abi::EXIT_FAILED, reason);
+    unreachable!("task_exit does not return")
+}
 
 /// Writes one line to the task's console on the host.
 pub fn print_str(text: &str) {

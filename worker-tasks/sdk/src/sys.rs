@@ -7,11 +7,10 @@ mod imports {
         pub fn print(ptr: *const u8, len: usize);
         pub fn should_yield() -> i32;
         pub fn task_exit(status: i32, ptr: *const u8, len: usize);
+        pub fn next_message(ptr: *mut u8, cap: usize) -> i32;
+        pub fn send_message(ptr: *const u8, len: usize);
     }
 }
-
-/// Exit statuses for `task_exit`.
-pub const EXIT_FAILED: i32 = 1;
 
 #[cfg(target_arch = "wasm32")]
 pub fn print(bytes: &[u8]) {
@@ -31,8 +30,20 @@ pub fn task_exit(status: i32, reason: &str) {
     unsafe { imports::task_exit(status, reason.as_ptr(), reason.len()) }
 }
 
-// Tasks only run on wasm32; natively (e.g. `cargo doc`, rust-analyzer) the SDK still type-checks,
-// with a host that prints to stderr and never asks for a yield.
+#[cfg(target_arch = "wasm32")]
+pub fn next_message(buf: &mut [u8]) -> i32 {
+    // SAFETY: the host writes at most `cap` bytes into this exclusively borrowed buffer.
+    unsafe { imports::next_message(buf.as_mut_ptr(), buf.len()) }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn send_message(bytes: &[u8]) {
+    // SAFETY: as for `print`.
+    unsafe { imports::send_message(bytes.as_ptr(), bytes.len()) }
+}
+
+// Tasks only run on wasm32; natively (`cargo doc`, rust-analyzer) the SDK still type-checks,
+// against a host that has no messages and never asks for a yield.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn print(bytes: &[u8]) {
     eprintln!("{}", String::from_utf8_lossy(bytes));
@@ -47,3 +58,11 @@ pub fn should_yield() -> bool {
 pub fn task_exit(status: i32, reason: &str) {
     eprintln!("task exit {status}: {reason}");
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn next_message(_buf: &mut [u8]) -> i32 {
+    0
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn send_message(_bytes: &[u8]) {}
