@@ -11,6 +11,14 @@ APP_PORT="${APP_PORT:-8080}"
 ADMIN_PORT="${ADMIN_PORT:-8420}"
 CHAINS="${CHAINS:-2}"
 
+# Fail early and clearly if a playground (or anything else) already holds a port.
+for port in "$APP_PORT" "$ADMIN_PORT" $(seq 9545 $((9545 + CHAINS - 1))); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "play: port $port is already in use (is the playground already running?)" >&2
+    exit 1
+  fi
+done
+
 echo "play: building the devnet"
 cargo build --quiet -p interplay-devnet
 

@@ -12,9 +12,11 @@ has_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+# From outside the repo: inside it, rust-toolchain.toml asks for the wasm target, and rustup
+# would satisfy that by updating the whole stable toolchain instead of adding one target.
+if ! (cd / && rustup target list --installed --toolchain stable) | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+  (cd / && rustup target add --toolchain stable wasm32-unknown-unknown)
 fi
 
 if ! has_version trunk "trunk $TRUNK_VERSION"; then

@@ -41,6 +41,8 @@ pub enum DevnetError {
         port: u16,
         source: std::io::Error,
     },
+    #[error("port {port} for chain {chain_id} is already in use (is another devnet running?)")]
+    PortInUse { chain_id: u64, port: u16 },
     #[error("invalid RPC url {0}")]
     BadUrl(String),
     #[error("anvil's account list at {path}: {reason}")]
@@ -89,6 +91,12 @@ impl Devnet {
 /// Starts every chain of `config` concurrently, then the admin server.
 pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
     let ports = config.rpc_ports().map_err(DevnetError::Wait)?;
+    // A node already on a port would answer our readiness check in the new chain's place.
+    for (chain_id, &port) in config.chain_ids().zip(&ports) {
+        if std::net::TcpListener::bind((config.host.as_str(), port)).is_err() {
+            return Err(DevnetError::PortInUse { chain_id, port });
+        }
+    }
     let scratch = tempfile::Builder::new()
         .prefix("interplay-devnet-")
         .tempdir()

@@ -141,6 +141,25 @@ fn start_binary(dir: &Path) -> (Child, Manifest) {
     (child, manifest)
 }
 
+#[tokio::test]
+async fn a_second_devnet_on_the_same_ports_is_refused_and_the_first_keeps_running() {
+    let first = interplay_devnet::spawn(Config::test().with_chains(1))
+        .await
+        .expect("first devnet");
+    let port = port_of(&first.manifest().chains[0].rpc_url);
+    let mut config = Config::test().with_chains(1);
+    config.first_rpc_port = port;
+    let err = interplay_devnet::spawn(config)
+        .await
+        .expect_err("second devnet");
+    assert!(
+        matches!(err, interplay_devnet::DevnetError::PortInUse { port: p, .. } if p == port),
+        "{err}"
+    );
+    assert!(answers(port), "the first devnet is untouched");
+    first.shutdown().await;
+}
+
 #[test]
 fn sigterm_stops_the_binary_and_its_chains() {
     let dir = tempfile::tempdir().expect("tempdir");

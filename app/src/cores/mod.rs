@@ -10,6 +10,7 @@ pub mod isolation;
 pub mod panel;
 pub mod protocol;
 pub mod runtime;
+pub mod scheduler;
 pub mod state;
 pub mod worker;
 
