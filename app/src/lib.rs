@@ -4,6 +4,7 @@
 
 pub mod chains;
 pub mod cores;
+pub mod fetch;
 
 use leptos::{prelude::*, task::spawn_local};
 

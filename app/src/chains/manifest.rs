@@ -1,7 +1,6 @@
 //! Finding and reading the devnet manifest.
 
 use interplay_manifest::{DEFAULT_ADMIN_PORT, Manifest};
-use wasm_bindgen::JsCast;
 
 use super::state::ChainError;
 
@@ -20,25 +19,16 @@ pub fn default_manifest_url(port: u16) -> String {
 
 /// Fetches and parses the manifest.
 pub async fn fetch_manifest(url: &str) -> Result<Manifest, ChainError> {
-    let unreachable = |reason: String| ChainError::DevnetUnreachable {
-        url: url.into(),
-        reason,
-    };
-    let window = web_sys::window().ok_or_else(|| unreachable("no window".into()))?;
-    let response: web_sys::Response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+    let response =
+        crate::fetch::fetch_ok(url)
             .await
-            .map_err(|e| unreachable(crate::cores::host::js_error_message(&e)))?
-            .unchecked_into();
-    if !response.ok() {
-        return Err(unreachable(format!("HTTP {}", response.status())));
-    }
-    let json = response
-        .json()
-        .map_err(|e| unreachable(crate::cores::host::js_error_message(&e)))?;
-    let json = wasm_bindgen_futures::JsFuture::from(json)
+            .map_err(|reason| ChainError::DevnetUnreachable {
+                url: url.into(),
+                reason,
+            })?;
+    let json = crate::fetch::read_body(response.json())
         .await
-        .map_err(|e| ChainError::BadManifest(crate::cores::host::js_error_message(&e)))?;
+        .map_err(ChainError::BadManifest)?;
     let manifest: Manifest =
         serde_wasm_bindgen::from_value(json).map_err(|e| ChainError::BadManifest(e.to_string()))?;
     if manifest.version != interplay_manifest::MANIFEST_VERSION {

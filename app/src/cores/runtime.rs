@@ -218,20 +218,9 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, RuntimeError> {
         url: url.into(),
         reason,
     };
-    let window = web_sys::window().ok_or_else(|| err("no window".into()))?;
-    let response: web_sys::Response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
-            .await
-            .map_err(|e| err(super::host::js_error_message(&e)))?
-            .unchecked_into();
-    if !response.ok() {
-        return Err(err(format!("HTTP {}", response.status())));
-    }
-    let buffer = response
-        .array_buffer()
-        .map_err(|e| err(super::host::js_error_message(&e)))?;
-    let buffer = wasm_bindgen_futures::JsFuture::from(buffer)
+    let response = crate::fetch::fetch_ok(url).await.map_err(err)?;
+    let buffer = crate::fetch::read_body(response.array_buffer())
         .await
-        .map_err(|e| err(super::host::js_error_message(&e)))?;
+        .map_err(err)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
