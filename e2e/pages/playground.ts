@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { MANIFEST_URL } from '../ports';
 
 /** The playground page: header, Cores panel, Chains panel. */
@@ -7,21 +7,62 @@ export class PlaygroundPage {
   readonly isolation: Locator;
   readonly yieldMode: Locator;
   readonly coreCount: Locator;
-  readonly counter: CounterTask;
   readonly devnetError: Locator;
+  readonly addError: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Interplay' });
     this.isolation = page.getByTestId('isolation');
     this.yieldMode = page.getByTestId('yield-mode');
     this.coreCount = page.getByTestId('core-count');
-    this.counter = new CounterTask(page);
     this.devnetError = page.getByTestId('devnet-error');
+    this.addError = page.getByTestId('add-error');
   }
 
   /** Opens the app pointed at the harness's devnet. */
-  async goto() {
-    await this.page.goto(`./?manifest=${encodeURIComponent(MANIFEST_URL)}`);
+  async goto(query = '') {
+    await this.page.goto(`./?manifest=${encodeURIComponent(MANIFEST_URL)}${query}`);
+    await expect(this.heading).toBeVisible();
+  }
+
+  async setCores(n: number) {
+    const more = this.page.getByRole('button', { name: 'more cores' });
+    const fewer = this.page.getByRole('button', { name: 'fewer cores' });
+    while (Number(await this.coreCount.textContent()) < n) await more.click();
+    while (Number(await this.coreCount.textContent()) > n) await fewer.click();
+    await expect(this.coreCount).toHaveText(String(n));
+  }
+
+  /** Adds a task from the library (`tasks/index.json`). */
+  async addFromLibrary(name: string) {
+    await this.page.getByTestId('library').selectOption(name);
+    await this.page.getByTestId('add-task').click();
+  }
+
+  async upload(name: string, buffer: Buffer) {
+    await this.page.getByTestId('upload').setInputFiles({ name, mimeType: 'application/wasm', buffer });
+  }
+
+  async pingPong(rounds: number) {
+    await this.page.getByTestId('rounds').fill(String(rounds));
+    await this.page.getByTestId('ping-pong').click();
+  }
+
+  async mine(work: { seed: string; start: number; end: number; bits: number }) {
+    await this.page.getByTestId('seed').fill(work.seed);
+    await this.page.getByTestId('start').fill(String(work.start));
+    await this.page.getByTestId('end').fill(String(work.end));
+    await this.page.getByTestId('bits').fill(String(work.bits));
+    await this.page.getByTestId('mine').click();
+  }
+
+  /** The card of the `nth` task with this name (in the order they were added). */
+  task(name: string, nth = 0): TaskCard {
+    return new TaskCard(this.page.getByTestId(`task-${name}`).nth(nth));
+  }
+
+  core(index: number): Locator {
+    return this.page.getByTestId(`core-${index}`);
   }
 
   chain(chainId: number): ChainRow {
@@ -29,31 +70,35 @@ export class PlaygroundPage {
   }
 }
 
-export class CounterTask {
-  readonly card: Locator;
-  readonly toggle: Locator;
+export class TaskCard {
   readonly status: Locator;
+  readonly reason: Locator;
   readonly slices: Locator;
+  readonly messages: Locator;
   readonly console: Locator;
+  readonly results: Locator;
+  readonly hashRate: Locator;
 
-  constructor(page: Page) {
-    this.card = page.getByTestId('counter-task');
-    this.toggle = this.card.getByRole('button', { name: /counter/ });
-    this.status = page.getByTestId('counter-status');
-    this.slices = page.getByTestId('counter-slices');
-    this.console = page.getByTestId('counter-console');
-  }
-
-  async start() {
-    await this.card.getByRole('button', { name: 'Start counter' }).click();
-  }
-
-  async stop() {
-    await this.card.getByRole('button', { name: 'Stop counter' }).click();
+  constructor(readonly card: Locator) {
+    this.status = card.getByTestId('status');
+    this.reason = card.getByTestId('reason');
+    this.slices = card.getByTestId('slices');
+    this.messages = card.getByTestId('messages');
+    this.console = card.getByTestId('console');
+    this.results = card.getByTestId('results');
+    this.hashRate = card.getByTestId('hash-rate');
   }
 
   async sliceCount(): Promise<number> {
     return Number(await this.slices.textContent());
+  }
+
+  async core(): Promise<string> {
+    return (await this.card.locator('header .muted').textContent()) ?? '';
+  }
+
+  button(name: 'Pause' | 'Resume' | 'Kill'): Locator {
+    return this.card.getByRole('button', { name });
   }
 }
 

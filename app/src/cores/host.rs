@@ -1,24 +1,32 @@
 //! The task host that runs inside a core's Web Worker: compiles a task module, checks it against
-//! task ABI v1, provides the `env` imports (each bounds-checked), and runs slices.
+//! task ABI v1, provides the `env` imports (each bounds-checked), runs slices, and takes and
+//! restores snapshots.
 
 use std::{
     cell::{Cell, RefCell},
+    collections::{BTreeMap, HashMap},
     rc::Rc,
 };
 
-use js_sys::{Function, Int32Array, Object, Reflect, Uint8Array, WebAssembly};
+use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 
 use coreplay_abi::{self as abi, AbiError, Inbound, Mailboxes};
-use parity_scale_codec::DecodeAll;
+use parity_scale_codec::Encode;
 
-use super::protocol::{SliceOutcome, SliceReport, TaskId};
+use super::{
+    flags::Flags,
+    protocol::{
+        Delivery, Global, MessageCounts, Restore, Routed, SliceOutcome, SliceReport, Snapshot,
+        TaskId,
+    },
+};
 
 /// How a task learns that its slice is over.
 #[derive(Debug)]
 pub enum YieldSignal {
-    /// The main thread's timer stores 1 into `flags[index]` (cross-origin isolated pages).
-    Shared { flags: Int32Array, index: u32 },
+    /// The clock worker raises this core's flag in shared memory (cross-origin isolated pages).
+    Shared { flags: Flags, core: u32 },
     /// No `SharedArrayBuffer`: the worker compares the clock with a deadline it sets per slice.
     Deadline { until: Cell<f64> },
 }
@@ -26,10 +34,34 @@ pub enum YieldSignal {
 impl YieldSignal {
     fn raised(&self) -> bool {
         match self {
-            // A failed load means the flags are unusable; yielding is the safe answer.
-            Self::Shared { flags, index } => js_sys::Atomics::load(flags, *index) != Ok(0),
+            Self::Shared { flags, core } => flags.raised(*core),
             Self::Deadline { until } => now_ms() >= until.get(),
         }
+    }
+
+    /// When the flag rose (ms since the epoch), if it has.
+    fn raised_at(&self) -> Option<f64> {
+        match self {
+            Self::Shared { flags, core } => flags.raised_at(*core),
+            Self::Deadline { until } => self.raised().then(|| until.get() + time_origin()),
+        }
+    }
+}
+
+/// What the tasks of one core share: their inboxes, their message counters, and the way out to
+/// other cores.
+pub struct PostOffice {
+    pub boxes: Mailboxes,
+    pub counts: HashMap<TaskId, MessageCounts>,
+    /// Posts a message for another core to the main thread.
+    pub route: Box<dyn Fn(Routed)>,
+}
+
+impl std::fmt::Debug for PostOffice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostOffice")
+            .field("counts", &self.counts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -37,6 +69,8 @@ impl YieldSignal {
 pub struct TaskHost {
     service: Function,
     state: Rc<HostState>,
+    /// Exported mutable globals: with memory, the task's whole state.
+    globals: BTreeMap<String, JsValue>,
     // The import closures must live as long as the instance that calls them.
     _imports: Imports,
 }
@@ -51,12 +85,18 @@ impl std::fmt::Debug for TaskHost {
 #[derive(Debug)]
 struct HostState {
     id: TaskId,
-    /// Inboxes of the tasks on this core and of the host (task 0).
-    mailboxes: Rc<RefCell<Mailboxes>>,
+    office: Rc<RefCell<PostOffice>>,
     memory: RefCell<Option<WebAssembly::Memory>>,
     signal: Rc<YieldSignal>,
     console: RefCell<Vec<String>>,
     yield_checks: Cell<u64>,
+    read: Cell<u32>,
+    local: RefCell<Vec<Delivery>>,
+    to_host: RefCell<Vec<Delivery>>,
+    /// Messages sent to each other core's task this slice (flood control).
+    remote_sent: RefCell<HashMap<TaskId, usize>>,
+    /// Sends still to drop after a restore (they were delivered before the snapshot's loss).
+    suppress: Cell<u64>,
     exit: RefCell<Option<(i32, String)>>,
 }
 
@@ -68,38 +108,52 @@ type Imports = (
     Closure<dyn FnMut(u32, u32) -> Result<(), JsValue>>,
 );
 
+/// WebAssembly pages are 64 KiB.
+const PAGE: u32 = 65_536;
+
+/// Most memory a task may use; `coreplay_module::prepare` writes it into the module.
+pub const MEMORY_LIMIT: u64 = 128 << 20;
+
+/// A trap this close to the limit is taken for a failed allocation.
+const OOM_MARGIN: u64 = 8 << 20;
+
 impl TaskHost {
-    /// Compiles and instantiates `bytes`, refusing anything that is not a task ABI v1 module.
+    /// Compiles and instantiates `bytes`, refusing anything that is not a task ABI v1 module,
+    /// and resumes `restore` if given.
     pub fn instantiate(
         bytes: &[u8],
         id: TaskId,
         signal: Rc<YieldSignal>,
-        mailboxes: Rc<RefCell<Mailboxes>>,
+        office: Rc<RefCell<PostOffice>>,
+        restore: Option<Restore>,
     ) -> Result<Self, AbiError> {
         let module = WebAssembly::Module::new(&Uint8Array::from(bytes).into())
             .map_err(|e| AbiError::Malformed(js_error_message(&e)))?;
         for import in WebAssembly::Module::imports(&module).iter() {
-            let field = |key: &str| {
-                Reflect::get(&import, &key.into())
-                    .ok()
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default()
-            };
-            abi::check_import(&field("module"), &field("name"), &field("kind"))?;
+            abi::check_import(
+                &string_field(&import, "module"),
+                &string_field(&import, "name"),
+                &string_field(&import, "kind"),
+            )?;
         }
-        let export_names: Vec<String> = WebAssembly::Module::exports(&module)
+        let exports: Vec<(String, String)> = WebAssembly::Module::exports(&module)
             .iter()
-            .filter_map(|e| Reflect::get(&e, &"name".into()).ok()?.as_string())
+            .map(|e| (string_field(&e, "name"), string_field(&e, "kind")))
             .collect();
-        abi::check_exports(export_names.iter().map(String::as_str))?;
+        abi::check_exports(exports.iter().map(|(name, _)| name.as_str()))?;
 
         let state = Rc::new(HostState {
             id,
-            mailboxes,
+            office,
             memory: RefCell::new(None),
             signal,
             console: RefCell::new(Vec::new()),
             yield_checks: Cell::new(0),
+            read: Cell::new(0),
+            local: RefCell::new(Vec::new()),
+            to_host: RefCell::new(Vec::new()),
+            remote_sent: RefCell::new(HashMap::new()),
+            suppress: Cell::new(0),
             exit: RefCell::new(None),
         });
         let imports = make_imports(&state);
@@ -114,9 +168,9 @@ impl TaskHost {
 
         let instance = WebAssembly::Instance::new(&module, &import_object)
             .map_err(|e| AbiError::Malformed(js_error_message(&e)))?;
-        let exports = instance.exports();
+        let instance_exports = instance.exports();
         let export = |name: &'static str| {
-            Reflect::get(&exports, &name.into()).map_err(|_| AbiError::MissingExport(name))
+            Reflect::get(&instance_exports, &name.into()).map_err(|_| AbiError::MissingExport(name))
         };
         let memory: WebAssembly::Memory = export("memory")?
             .dyn_into()
@@ -133,25 +187,57 @@ impl TaskHost {
             .and_then(|v| v.as_f64())
             .unwrap_or(-1.0);
         abi::check_version(version as i64)?;
+        // JS exposes no global's mutability; writing back its own value succeeds only if mutable.
+        let globals = exports
+            .iter()
+            .filter(|(_, kind)| kind == "global")
+            .filter_map(|(name, _)| {
+                let global = Reflect::get(&instance_exports, &name.into()).ok()?;
+                let value = Reflect::get(&global, &"value".into()).ok()?;
+                Reflect::set(&global, &"value".into(), &value)
+                    .ok()
+                    .filter(|ok| *ok)?;
+                Some((name.clone(), global))
+            })
+            .collect();
         *state.memory.borrow_mut() = Some(memory);
-        Ok(Self {
+        let host = Self {
             service,
             state,
+            globals,
             _imports: imports,
-        })
+        };
+        host.state.office.borrow_mut().boxes.open(id);
+        if let Some(restore) = restore {
+            host.restore(restore)?;
+        } else {
+            host.state
+                .office
+                .borrow_mut()
+                .counts
+                .insert(id, MessageCounts::default());
+        }
+        Ok(host)
     }
 
     /// Calls `service` once and reports what happened. In deadline mode the slice ends after
-    /// `slice_ms`; in shared mode the main thread's timer ends it.
-    pub fn run_slice(&self, task: TaskId, slice_ms: f64) -> SliceReport {
-        if let YieldSignal::Deadline { until } = self.state.signal.as_ref() {
+    /// `slice_ms`; in shared mode the clock worker ends it.
+    pub fn run_slice(&self, slice_ms: f64, snapshot: bool) -> SliceReport {
+        let s = &self.state;
+        if let YieldSignal::Deadline { until } = s.signal.as_ref() {
             until.set(now_ms() + slice_ms);
         }
-        self.state.yield_checks.set(0);
+        s.yield_checks.set(0);
+        s.read.set(0);
+        s.remote_sent.borrow_mut().clear();
         let started = now_ms();
         let result = self.service.call0(&JsValue::UNDEFINED);
-        let elapsed_ms = now_ms() - started;
-        let exit = self.state.exit.borrow_mut().take();
+        let returned = now_ms();
+        let yield_latency_ms = s
+            .signal
+            .raised_at()
+            .map(|at| (returned + time_origin() - at).max(0.0));
+        let exit = s.exit.borrow_mut().take();
         let outcome = match (result, exit) {
             (_, Some((abi::EXIT_OK, _))) => SliceOutcome::Done,
             (_, Some((status, reason))) => SliceOutcome::Failed {
@@ -166,25 +252,141 @@ impl TaskHost {
                 },
             },
             (Err(e), None) => SliceOutcome::Failed {
-                reason: format!("trapped: {}", js_error_message(&e)),
+                reason: match self.memory_bytes() {
+                    // The module's memory maximum is the cap, so a failed allocation near it
+                    // is what ended the task, whatever the trap says.
+                    bytes if bytes + OOM_MARGIN >= MEMORY_LIMIT => format!(
+                        "{} ({})",
+                        AbiError::OutOfMemory {
+                            limit_mib: MEMORY_LIMIT >> 20
+                        },
+                        js_error_message(&e)
+                    ),
+                    _ => format!("trapped: {}", js_error_message(&e)),
+                },
             },
         };
+        let live = matches!(outcome, SliceOutcome::Yielded | SliceOutcome::Waiting);
         SliceReport {
-            task,
+            task: s.id,
             outcome,
-            elapsed_ms,
-            yield_checks: self.state.yield_checks.get(),
-            console: std::mem::take(&mut *self.state.console.borrow_mut()),
-            to_host: self.take_host_messages(),
+            elapsed_ms: returned - started,
+            yield_checks: s.yield_checks.get(),
+            yield_latency_ms,
+            read: s.read.get(),
+            console: std::mem::take(&mut *s.console.borrow_mut()),
+            local: std::mem::take(&mut *s.local.borrow_mut()),
+            to_host: std::mem::take(&mut *s.to_host.borrow_mut()),
+            snapshot: (snapshot && live).then(|| self.snapshot()),
         }
     }
 
-    fn take_host_messages(&self) -> Vec<(TaskId, Vec<u8>)> {
-        let mut boxes = self.state.mailboxes.borrow_mut();
-        std::iter::from_fn(|| boxes.pop(abi::HOST_TASK))
-            .filter_map(|bytes| Inbound::decode_all(&mut &bytes[..]).ok())
-            .map(|m| (m.from, m.body))
-            .collect()
+    fn memory_bytes(&self) -> u64 {
+        self.state.view().length().into()
+    }
+
+    /// The task's state now (between slices).
+    pub fn snapshot(&self) -> Snapshot {
+        let s = &self.state;
+        let memory = s
+            .memory
+            .borrow()
+            .as_ref()
+            .map(|m| Uint8Array::new(&m.buffer()).to_vec())
+            .unwrap_or_default();
+        let globals = self
+            .globals
+            .iter()
+            .filter_map(|(name, global)| {
+                let value = Reflect::get(global, &"value".into()).ok()?;
+                let value = match value.as_f64() {
+                    Some(n) => Global::Number(n),
+                    None => Global::BigInt(
+                        i64::try_from(value.dyn_into::<js_sys::BigInt>().ok()?).ok()?,
+                    ),
+                };
+                Some((name.clone(), value))
+            })
+            .collect();
+        let office = s.office.borrow();
+        Snapshot {
+            memory,
+            globals,
+            inbox: office
+                .boxes
+                .queued(s.id)
+                .map(|e| serde_bytes::ByteBuf::from(e.clone()))
+                .collect(),
+            counts: office.counts.get(&s.id).copied().unwrap_or_default(),
+        }
+    }
+
+    /// Overwrites the fresh instance with a snapshot, then queues what arrived after it.
+    fn restore(&self, restore: Restore) -> Result<(), AbiError> {
+        let s = &self.state;
+        let Restore {
+            snapshot,
+            replay,
+            suppress,
+            counts,
+        } = restore;
+        if let Some(snapshot) = &snapshot {
+            self.restore_state(snapshot)?;
+        }
+        let mut office = s.office.borrow_mut();
+        for envelope in snapshot.into_iter().flat_map(|snap| snap.inbox) {
+            office.boxes.requeue(s.id, envelope.into_vec());
+        }
+        for d in replay {
+            office.boxes.requeue(
+                s.id,
+                Inbound {
+                    from: d.from,
+                    body: d.body,
+                }
+                .encode(),
+            );
+        }
+        office.counts.insert(s.id, counts);
+        s.suppress.set(suppress);
+        Ok(())
+    }
+
+    /// Memory and globals from a snapshot.
+    fn restore_state(&self, snapshot: &Snapshot) -> Result<(), AbiError> {
+        let s = &self.state;
+        let bad = |what: String| AbiError::Malformed(format!("cannot restore snapshot: {what}"));
+        let memory = s.memory.borrow();
+        let memory = memory.as_ref().ok_or_else(|| bad("no memory".into()))?;
+        let have = Uint8Array::new(&memory.buffer()).length();
+        let want = u32::try_from(snapshot.memory.len()).map_err(|_| bad("too large".into()))?;
+        if want > have {
+            // `Memory.grow` throws when it cannot grow; call it so the throw is an error here.
+            let grow: Function = Reflect::get(memory, &"grow".into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+                .ok_or_else(|| bad("no Memory.grow".into()))?;
+            grow.call1(memory, &((want - have).div_ceil(PAGE)).into())
+                .map_err(|_| bad(format!("cannot grow memory to {want} bytes")))?;
+        }
+        Uint8Array::new(&memory.buffer()).copy_from(&snapshot.memory);
+        for (name, value) in &snapshot.globals {
+            let global = self
+                .globals
+                .get(name)
+                .ok_or_else(|| bad(format!("no mutable global {name}")))?;
+            let value: JsValue = match value {
+                Global::Number(n) => (*n).into(),
+                Global::BigInt(n) => js_sys::BigInt::from(*n).into(),
+            };
+            Reflect::set(global, &"value".into(), &value)
+                .map_err(|e| bad(format!("global {name}: {}", js_error_message(&e))))?;
+        }
+        Ok(())
+    }
+
+    pub fn id(&self) -> TaskId {
+        self.state.id
     }
 }
 
@@ -217,14 +419,15 @@ fn make_imports(state: &Rc<HostState>) -> Imports {
     );
     let s = state.clone();
     let next_message = Closure::new(move |ptr: u32, cap: u32| -> Result<i32, JsValue> {
-        let mut boxes = s.mailboxes.borrow_mut();
-        let Some(next) = boxes.peek(s.id) else {
+        let mut office = s.office.borrow_mut();
+        let Some(next) = office.boxes.peek(s.id) else {
             return Ok(0);
         };
         let result = abi::next_message_result(next.len(), cap);
         if result > 0 {
             s.write("next_message", ptr, next).map_err(trap)?;
-            boxes.pop(s.id);
+            office.boxes.pop(s.id);
+            s.read.set(s.read.get() + 1);
         }
         Ok(result)
     });
@@ -234,15 +437,48 @@ fn make_imports(state: &Rc<HostState>) -> Imports {
             .read("send_message", ptr, len, abi::MAX_MESSAGE_BYTES)
             .map_err(trap)?;
         let out = abi::decode_outbound(&bytes).map_err(trap)?;
-        s.mailboxes
-            .borrow_mut()
-            .deliver(s.id, out.to, out.body)
-            .map_err(trap)
+        s.send(out.to, out.body).map_err(trap)
     });
     (print, should_yield, task_exit, next_message, send_message)
 }
 
 impl HostState {
+    /// Delivers at once on this core, to the host's list, or out to the main thread.
+    fn send(&self, to: TaskId, body: Vec<u8>) -> Result<(), AbiError> {
+        let mut office = self.office.borrow_mut();
+        let from = self.id;
+        if self.suppress.get() > 0 {
+            self.suppress.set(self.suppress.get() - 1);
+        } else if to == abi::HOST_TASK {
+            let mut to_host = self.to_host.borrow_mut();
+            if to_host.len() >= abi::MAX_INBOX {
+                return Err(AbiError::InboxFull(to));
+            }
+            to_host.push(Delivery { from, to, body });
+        } else if office.boxes.has(to) {
+            office.boxes.deliver(from, to, body.clone())?;
+            office.counts.entry(to).or_default().local_in += 1;
+            self.local.borrow_mut().push(Delivery { from, to, body });
+        } else {
+            // The receiver's inbox is on another core; more than its capacity in one slice
+            // is a flood whatever the receiver does meanwhile.
+            let mut sent = self.remote_sent.borrow_mut();
+            let n = sent.entry(to).or_default();
+            if *n >= abi::MAX_INBOX {
+                return Err(AbiError::InboxFull(to));
+            }
+            *n += 1;
+            (office.route)(Routed {
+                from,
+                to,
+                body,
+                sent_at: now_ms() + time_origin(),
+            });
+        }
+        office.counts.entry(from).or_default().sent += 1;
+        Ok(())
+    }
+
     fn view(&self) -> Uint8Array {
         // A fresh view each time: the buffer is replaced whenever the memory grows.
         self.memory.borrow().as_ref().map_or_else(
@@ -283,6 +519,13 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &key.into(), value);
 }
 
+fn string_field(object: &JsValue, key: &str) -> String {
+    Reflect::get(object, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
 /// `Error: message` for JS errors (including wasm traps), a debug print for anything else.
 pub fn js_error_message(value: &JsValue) -> String {
     match value.dyn_ref::<js_sys::Error>() {
@@ -298,6 +541,12 @@ thread_local! {
         .and_then(|p| p.dyn_into().ok());
 }
 
-fn now_ms() -> f64 {
+/// Milliseconds since this worker (or page) started.
+pub fn now_ms() -> f64 {
     PERFORMANCE.with(|p| p.as_ref().map_or_else(js_sys::Date::now, |p| p.now()))
+}
+
+/// Add to [`now_ms`] for ms since the Unix epoch, comparable across workers.
+pub fn time_origin() -> f64 {
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.time_origin()))
 }

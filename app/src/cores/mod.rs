@@ -1,12 +1,17 @@
 //! Browser cores: Coreplay tasks time-sliced onto Web Workers.
 //!
 //! - [`protocol`]: main thread ↔ worker messages
-//! - [`host`], [`worker`]: the worker side that runs task modules
-//! - [`runtime`]: the main thread side that owns the schedule
-//! - [`panel`]: the Cores panel
+//! - [`host`], [`worker`]: the worker side that runs task modules (and the clock)
+//! - [`flags`]: the yield flags in shared memory
+//! - [`scheduler`], [`runtime`]: the main thread side that owns the schedule
+//! - [`state`], [`panel`], [`library`]: the Cores panel
+//! - [`bench`]: raw figures for the benchmark command
 
+pub mod bench;
+pub mod flags;
 pub mod host;
 pub mod isolation;
+pub mod library;
 pub mod panel;
 pub mod protocol;
 pub mod runtime;

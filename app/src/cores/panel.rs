@@ -1,20 +1,43 @@
-//! The Cores panel: how the browser cores run, and the counter task proving the pipeline.
+//! The Cores panel: settings, one lane per core with its recent slices, the task library and
+//! upload, the demos, and a card per task (state, controls, console, message log).
 
-use std::{cell::Cell, rc::Rc};
+use std::collections::BTreeMap;
 
 use leptos::{prelude::*, task::spawn_local};
+use parity_scale_codec::{DecodeAll, Encode};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
-use super::{
-    runtime::{CoreWorker, RuntimeError, SharedFlags, fetch_bytes},
-    state::{CoresState, TaskStatus, TaskView},
+use coreplay_abi::{MAX_INBOX, MAX_MESSAGE_BYTES};
+use interplay_pow::{
+    Work, index_of,
+    messages::{MineRequest, MinerUpdate},
+    parse_word, target_for_bits,
 };
 
-/// Largest core count the selector offers beyond the hardware's.
-const MAX_CORES: usize = 64;
+use super::{
+    flags::MAX_CORES,
+    host::MEMORY_LIMIT,
+    library,
+    protocol::TaskId,
+    runtime::{Command, GRACE_MS},
+    scheduler::TaskState,
+    state::{CoresState, SliceBar, TaskView},
+};
+
+/// Work the page asked miners for, by miner task, to read their reports.
+#[derive(Debug, Clone, Copy)]
+struct Mining(RwSignal<BTreeMap<TaskId, Work>>);
 
 #[component]
 pub fn CoresPanel() -> impl IntoView {
     let state = expect_context::<CoresState>();
+    provide_context(Mining(RwSignal::new(BTreeMap::new())));
+    let tasks = move || {
+        state
+            .view
+            .with(|v| v.tasks.iter().map(|t| t.id).collect::<Vec<_>>())
+    };
     view! {
         <section class="panel" aria-labelledby="cores-title">
             <h2 id="cores-title">"Browser cores"</h2>
@@ -26,9 +49,21 @@ pub fn CoresPanel() -> impl IntoView {
                 <dt>"Cores"</dt>
                 <dd><CoreCount/></dd>
                 <dt>"Slice"</dt>
-                <dd data-testid="slice-ms">{move || format!("{} ms", state.slice_ms.get())}</dd>
+                <dd><SliceLength/></dd>
+                <dt>"Limits"</dt>
+                <dd class="muted">{format!(
+                    "{} MiB memory per task · {} KiB per message · {} unread messages · {} ms grace before a core is reset",
+                    MEMORY_LIMIT >> 20, MAX_MESSAGE_BYTES / 1024, MAX_INBOX, GRACE_MS,
+                )}</dd>
             </dl>
-            <CounterCard/>
+            <CoreLanes/>
+            <AddTask/>
+            <Demos/>
+            <div class="tasks" data-testid="tasks">
+                <For each=tasks key=|id| *id let:id>
+                    <TaskCard id=id/>
+                </For>
+            </div>
         </section>
     }
 }
@@ -36,106 +71,390 @@ pub fn CoresPanel() -> impl IntoView {
 #[component]
 fn CoreCount() -> impl IntoView {
     let state = expect_context::<CoresState>();
-    let cores = state.cores;
+    let (cores, runtime) = (state.cores, state.runtime.clone());
+    let set = move |n: usize| {
+        let n = n.clamp(1, MAX_CORES as usize);
+        cores.set(n);
+        runtime.send(Command::SetCores(n));
+    };
+    let fewer = set.clone();
     view! {
         <span class="stepper">
-            <button aria-label="fewer cores" on:click=move |_| cores.update(|c| *c = c.saturating_sub(1).max(1))>"−"</button>
+            <button aria-label="fewer cores" on:click=move |_| fewer(cores.get_untracked().saturating_sub(1))>"−"</button>
             <output data-testid="core-count">{move || cores.get()}</output>
-            <button aria-label="more cores" on:click=move |_| cores.update(|c| *c = (*c + 1).min(MAX_CORES))>"+"</button>
+            <button aria-label="more cores" on:click=move |_| set(cores.get_untracked() + 1)>"+"</button>
             <span class="muted">{format!(" of {} hardware threads", state.hardware)}</span>
         </span>
     }
 }
 
 #[component]
-fn CounterCard() -> impl IntoView {
+fn SliceLength() -> impl IntoView {
     let state = expect_context::<CoresState>();
-    let view = state.counter;
-    let stop = StoredValue::new_local(None::<Rc<Cell<bool>>>);
-    on_cleanup(move || {
-        if let Some(flag) = stop.try_get_value().flatten() {
-            flag.set(true);
-        }
-    });
-    let running = move || matches!(view.get().status, TaskStatus::Loading | TaskStatus::Running);
-    let toggle = move |_| {
-        if running() {
-            if let Some(flag) = stop.get_value() {
-                flag.set(true);
-            }
-            return;
-        }
-        let flag = Rc::new(Cell::new(false));
-        stop.set_value(Some(flag.clone()));
-        view.set(TaskView {
-            status: TaskStatus::Loading,
-            ..TaskView::new("counter", 0)
-        });
+    let (slice_ms, runtime) = (state.slice_ms, state.runtime.clone());
+    let set = move |ms: u32| {
+        let ms = ms.clamp(10, 1000);
+        slice_ms.set(ms);
+        runtime.send(Command::SetSlice(ms));
+    };
+    let shorter = set.clone();
+    view! {
+        <span class="stepper">
+            <button aria-label="shorter slices" on:click=move |_| shorter(slice_ms.get_untracked().saturating_sub(10))>"−"</button>
+            <output data-testid="slice-ms">{move || format!("{} ms", slice_ms.get())}</output>
+            <button aria-label="longer slices" on:click=move |_| set(slice_ms.get_untracked() + 10)>"+"</button>
+        </span>
+    }
+}
+
+/// One lane per core: its recent slices, coloured by task.
+#[component]
+fn CoreLanes() -> impl IntoView {
+    let state = expect_context::<CoresState>();
+    let slice_ms = state.slice_ms;
+    let lanes = move || {
+        state.view.with(|v| {
+            v.cores
+                .iter()
+                .filter(|c| c.active || !c.timeline.is_empty())
+                .map(|core| {
+                    let full = f64::from(slice_ms.get()) * 1.5;
+                    let bars = core.timeline.iter().map(|b| bar(b, full)).collect_view();
+                    let resets = (core.resets > 0).then(|| format!("{} reset(s)", core.resets));
+                    view! {
+                        <div class="lane" data-testid=format!("core-{}", core.index)>
+                            <span class="lane-name">{format!("core {}", core.index)}</span>
+                            <div class="timeline" aria-label=format!("recent slices on core {}", core.index)>{bars}</div>
+                            <span class="muted lane-facts">
+                                <span data-testid="core-slices">{core.slices}</span>" slices "
+                                <span class="error">{resets}</span>
+                            </span>
+                        </div>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! { <div class="lanes">{lanes}</div> }
+}
+
+fn bar(b: &SliceBar, full: f64) -> impl IntoView + use<> {
+    let pct = (b.ms / full * 100.0).clamp(3.0, 100.0);
+    view! {
+        <span
+            class=b.ended.class()
+            style=format!("height:{pct:.0}%;--hue:{}", hue(b.task))
+            title=format!("task {}: {:.2} ms", b.task, b.ms)
+        ></span>
+    }
+}
+
+fn hue(task: TaskId) -> u32 {
+    (task * 67 + 30) % 360
+}
+
+/// Add a task from the library or upload a `.wasm`.
+#[component]
+fn AddTask() -> impl IntoView {
+    let state = expect_context::<CoresState>();
+    let names = LocalResource::new(library::index);
+    let chosen = RwSignal::new(String::from("counter"));
+    let error = RwSignal::new(None::<String>);
+    let runtime = state.runtime.clone();
+    let add = move |_| {
+        let name = chosen.get_untracked();
+        let runtime = runtime.clone();
         spawn_local(async move {
-            let result = run_counter(state, flag).await;
-            view.update(|v| match result {
-                Ok(()) if v.status == TaskStatus::Running => v.status = TaskStatus::Stopped,
-                Ok(()) => {}
-                Err(err) => v.fail(err.to_string()),
-            });
+            let result = match library::module(&name).await {
+                Ok(module) => {
+                    runtime
+                        .add(&name, module, None, library::greeting(&name))
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            error.set(result.err());
         });
     };
+    let runtime = state.runtime.clone();
+    let upload = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        let runtime = runtime.clone();
+        spawn_local(async move {
+            let name = file.name().trim_end_matches(".wasm").to_owned();
+            let result = match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => {
+                    let module = js_sys::Uint8Array::new(&buffer).to_vec();
+                    runtime.add(&name, module, None, vec![]).await
+                }
+                Err(e) => Err(format!(
+                    "cannot read {name}: {}",
+                    super::host::js_error_message(&e)
+                )),
+            };
+            error.set(result.err());
+        });
+    };
+    let options = move || {
+        names.get().map(|list| match list {
+            Ok(list) => list
+                .into_iter()
+                .map(|n| {
+                    let label = format!("{n} — {}", library::about(&n));
+                    view! { <option value=n.clone() selected=n == "counter">{label}</option> }
+                })
+                .collect_view()
+                .into_any(),
+            Err(e) => view! { <option disabled=true>{e}</option> }.into_any(),
+        })
+    };
     view! {
-        <article class="task" data-testid="counter-task">
+        <div class="add-task">
+            <label>"Library "
+                <select data-testid="library" on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
+            </label>
+            <button data-testid="add-task" on:click=add>"Add task"</button>
+            <label class="upload">"or upload a .wasm "
+                <input type="file" accept=".wasm,application/wasm" data-testid="upload" on:change=upload/>
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="add-error">{e}</p> })}
+        </div>
+    }
+}
+
+/// Ready-made setups: ping/pong across two cores, and a mining request.
+#[component]
+fn Demos() -> impl IntoView {
+    let state = expect_context::<CoresState>();
+    let Mining(mining) = expect_context::<Mining>();
+    let rounds = RwSignal::new(String::from("1000"));
+    let error = RwSignal::new(None::<String>);
+    let runtime = state.runtime.clone();
+    let cores = state.cores;
+    let ping_pong = move |_| {
+        let runtime = runtime.clone();
+        let rounds: u32 = rounds.get_untracked().trim().parse().unwrap_or(1000);
+        // Different cores when there are two, so every message crosses between workers.
+        let (a, b) = if cores.get_untracked() >= 2 {
+            (Some(0), Some(1))
+        } else {
+            (None, None)
+        };
+        spawn_local(async move {
+            let result = async {
+                let pong = runtime
+                    .add("pong", library::module("pong").await?, a, vec![])
+                    .await?;
+                runtime
+                    .add(
+                        "ping",
+                        library::module("ping").await?,
+                        b,
+                        vec![(pong, rounds).encode()],
+                    )
+                    .await
+            }
+            .await;
+            error.set(result.err());
+        });
+    };
+    let seed = RwSignal::new(String::from(
+        "0x1f2e3d4c5b6a798897a6b5c4d3e2f1000112233445566778899aabbccddeeff00",
+    ));
+    let start = RwSignal::new(String::from("0"));
+    let end = RwSignal::new(String::from("2000000"));
+    let bits = RwSignal::new(String::from("18"));
+    let check_every = RwSignal::new(String::from("128"));
+    let runtime = state.runtime.clone();
+    let mine = move |_| {
+        let work = (|| {
+            Some(Work {
+                seed: parse_word(&seed.get_untracked())?,
+                start: start.get_untracked().trim().parse().ok()?,
+                end: end.get_untracked().trim().parse().ok()?,
+                target: target_for_bits(bits.get_untracked().trim().parse().ok()?),
+            })
+        })();
+        let check = check_every.get_untracked().trim().parse::<u64>().ok();
+        let (Some(work), Some(check)) = (work.filter(|w| w.start <= w.end), check) else {
+            error.set(Some(
+                "mining needs a hex seed (≤ 32 bytes), start ≤ end, difficulty bits and a check interval"
+                    .into(),
+            ));
+            return;
+        };
+        let runtime = runtime.clone();
+        spawn_local(async move {
+            let request = MineRequest {
+                check_every: check,
+                ..MineRequest::from(work)
+            }
+            .encode();
+            let result = match library::module("miner").await {
+                Ok(module) => runtime.add("miner", module, None, vec![request]).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(id) => {
+                    mining.update(|m| {
+                        m.insert(id, work);
+                    });
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let field = |label: &'static str, value: RwSignal<String>, id: &'static str| {
+        view! {
+            <label>{label}" "
+                <input data-testid=id prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            </label>
+        }
+    };
+    view! {
+        <div class="demos">
+            <div class="demo">
+                <button data-testid="ping-pong" on:click=ping_pong>"Ping/pong across two cores"</button>
+                {field("rounds", rounds, "rounds")}
+            </div>
+            <div class="demo">
+                <button data-testid="mine" on:click=mine>"Mine"</button>
+                {field("seed", seed, "seed")}
+                {field("indices from", start, "start")}
+                {field("to", end, "end")}
+                {field("difficulty bits", bits, "bits")}
+                {field("yield check every (hashes; 0 = never)", check_every, "check-every")}
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn TaskCard(id: TaskId) -> impl IntoView {
+    let state = expect_context::<CoresState>();
+    let task = Memo::new(move |_| state.view.with(|v| v.task(id).cloned()));
+    let get = move |f: fn(&TaskView) -> String| {
+        move || task.with(|t| t.as_ref().map(f).unwrap_or_default())
+    };
+    let runtime = state.runtime.clone();
+    let command = move |make: fn(TaskId) -> Command| {
+        let runtime = runtime.clone();
+        move |_| runtime.send(make(id))
+    };
+    let (pause, resume, kill) = (
+        command(Command::Pause),
+        command(Command::Resume),
+        command(Command::Kill),
+    );
+    let live = move || task.with(|t| t.as_ref().is_some_and(|t| t.state.is_live()));
+    let paused = move || task.with(|t| t.as_ref().is_some_and(|t| t.state == TaskState::Paused));
+    let reason = move || {
+        task.with(|t| match t.as_ref().map(|t| &t.state) {
+            Some(TaskState::Failed(r) | TaskState::Preempted(r)) => Some(r.clone()),
+            _ => None,
+        })
+    };
+    view! {
+        <article class="task" data-testid=move || format!("task-{}", get(|t| t.name.clone())())
+            data-task-id=id style=format!("--hue:{}", hue(id))>
             <header>
-                <h3>"counter"</h3>
-                <span class="status" data-testid="counter-status">{move || view.get().status.label()}</span>
-                <button on:click=toggle>{move || if running() { "Stop counter" } else { "Start counter" }}</button>
+                <span class="swatch"></span>
+                <h3>{get(|t| format!("{} #{}", t.name, t.id))}</h3>
+                <span class="muted">{get(|t| format!("core {}", t.core))}</span>
+                <span class=move || format!("status {}", get(|t| t.state.label().into())()) data-testid="status">
+                    {get(|t| t.state.label().into())}
+                </span>
+                <span class="controls">
+                    {move || {
+                        let (pause, resume, kill) = (pause.clone(), resume.clone(), kill.clone());
+                        live().then(move || view! {
+                            {if paused() {
+                                view! { <button on:click=resume>"Resume"</button> }.into_any()
+                            } else {
+                                view! { <button on:click=pause>"Pause"</button> }.into_any()
+                            }}
+                            <button on:click=kill>"Kill"</button>
+                        })
+                    }}
+                </span>
             </header>
-            <p class="muted">"Counts forever, asking should_yield() on every step; each slice ends when the yield flag rises."</p>
-            <dl class="facts">
-                <dt>"Slices"</dt>
-                <dd data-testid="counter-slices">{move || view.get().slices}</dd>
-                <dt>"Mean slice"</dt>
-                <dd data-testid="counter-mean-slice">
-                    {move || view.get().mean_slice_ms().map_or("–".into(), |ms| format!("{ms:.1} ms"))}
-                </dd>
-                <dt>"Yield checks"</dt>
-                <dd>{move || view.get().yield_checks}</dd>
+            {move || reason().map(|r| view! { <p class="error" role="alert" data-testid="reason">{r}</p> })}
+            <dl class="facts inline">
+                <dt>"Slices"</dt><dd data-testid="slices">{get(|t| t.slices.to_string())}</dd>
+                <dt>"Mean slice"</dt><dd>{get(|t| t.mean_slice_ms().map_or("–".into(), |ms| format!("{ms:.2} ms")))}</dd>
+                <dt>"Yield latency"</dt><dd>{get(|t| t.last_yield_latency_ms.map_or("–".into(), |ms| format!("{:.0} µs", ms * 1000.0)))}</dd>
+                <dt>"Messages"</dt><dd data-testid="messages">{get(|t| format!("{} in · {} out", t.received, t.sent))}</dd>
+                <dt>"Restored"</dt><dd>{get(|t| t.restores.to_string())}</dd>
             </dl>
-            <Timeline/>
-            {move || view.get().error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <pre class="console" data-testid="counter-console">{move || view.get().console.join("\n")}</pre>
+            <MinerStats task=task/>
+            <pre class="console" data-testid="console">{move || task.with(|t| t.as_ref().map(|t| t.console.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default())}</pre>
+            <details>
+                <summary>"Message log"</summary>
+                <ol class="log" data-testid="log">
+                    {move || task.with(|t| t.as_ref().map(|t| t.log.iter().rev().take(30).map(|e| {
+                        let arrow = if e.outgoing { "→" } else { "←" };
+                        let peer = if e.peer == 0 { "host".to_string() } else { format!("#{}", e.peer) };
+                        view! { <li>{format!("{arrow} {peer} · {} B · {}", e.bytes, e.preview)}</li> }
+                    }).collect_view()))}
+                </ol>
+            </details>
         </article>
     }
 }
 
-/// Bars for the recent slices, height relative to twice the slice length.
+/// Live hash rate and results for a miner the page sent work to.
 #[component]
-fn Timeline() -> impl IntoView {
-    let state = expect_context::<CoresState>();
-    let bars = move || {
-        let full = f64::from(state.slice_ms.get()) * 2.0;
-        state
-            .counter
-            .get()
-            .timeline
-            .into_iter()
-            .map(|ms| {
-                let pct = (ms / full * 100.0).clamp(2.0, 100.0);
-                view! { <span class="bar" style=format!("height:{pct:.0}%") title=format!("{ms:.1} ms")></span> }
-            })
-            .collect_view()
+fn MinerStats(task: Memo<Option<TaskView>>) -> impl IntoView {
+    let Mining(mining) = expect_context::<Mining>();
+    let stats = move || {
+        let t = task.get()?;
+        let work = mining.with(|m| m.get(&t.id).copied())?;
+        let mut hashes = 0;
+        let mut results = None;
+        for body in &t.to_host {
+            match MinerUpdate::decode_all(&mut &body[..]) {
+                Ok(MinerUpdate::Progress { hashes: h }) => hashes = h,
+                Ok(MinerUpdate::Report(report)) => {
+                    hashes = report.hashes;
+                    results = Some(report.results);
+                }
+                Err(_) => {}
+            }
+        }
+        let rate = if t.busy_ms > 0.0 {
+            hashes as f64 / t.busy_ms * 1000.0
+        } else {
+            0.0
+        };
+        let total = work.end - work.start;
+        let found = results.map(|r| {
+            let indices: Vec<String> = r
+                .iter()
+                .filter_map(|w| index_of(&work.seed, w))
+                .map(|i| i.to_string())
+                .collect();
+            (r.len(), indices.join(","))
+        });
+        Some(view! {
+            <dl class="facts inline miner">
+                <dt>"Hash rate"</dt><dd data-testid="hash-rate">{format!("{:.1} kH/s", rate / 1000.0)}</dd>
+                <dt>"Progress"</dt><dd data-testid="progress">{format!("{hashes} / {total}")}</dd>
+            </dl>
+            {found.map(|(n, indices)| view! {
+                <p>{format!("{n} results: ")}<code data-testid="results">{indices}</code></p>
+            })}
+        })
     };
-    view! { <div class="timeline" aria-label="recent slices">{bars}</div> }
-}
-
-/// Loads the counter task onto core 0 and runs it slice by slice until stopped.
-async fn run_counter(state: CoresState, stop: Rc<Cell<bool>>) -> Result<(), RuntimeError> {
-    let flags = SharedFlags::new(state.cores.get_untracked() as u32);
-    let mut core = CoreWorker::spawn(0, flags.as_ref()).await?;
-    let module = fetch_bytes("tasks/counter.wasm").await?;
-    core.load(1, "counter", module).await?;
-    state.counter.update(|v| v.status = TaskStatus::Running);
-    let slice_ms = state.slice_ms.get_untracked();
-    core.run_slices(flags.as_ref(), 1, slice_ms, stop, |report| {
-        state.counter.update(|v| v.record(report))
-    })
-    .await?;
-    Ok(())
+    view! { {stats} }
 }

@@ -58,6 +58,8 @@ pub struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct Scheduler {
     queues: Vec<VecDeque<TaskId>>,
+    /// New tasks go to the first `active` cores; the rest only finish what they hold.
+    active: usize,
     tasks: BTreeMap<TaskId, Entry>,
     next_id: TaskId,
 }
@@ -66,13 +68,29 @@ impl Scheduler {
     pub fn new(cores: usize) -> Self {
         Self {
             queues: vec![VecDeque::new(); cores.max(1)],
+            active: cores.max(1),
             tasks: BTreeMap::new(),
             next_id: 1,
         }
     }
 
+    /// Cores that exist (some may be retiring).
     pub fn cores(&self) -> usize {
         self.queues.len()
+    }
+
+    /// Cores new tasks are placed on.
+    pub fn active(&self) -> usize {
+        self.active
+    }
+
+    /// Changes how many cores take new tasks; tasks on retired cores run to their end there.
+    pub fn set_cores(&mut self, cores: usize) {
+        let cores = cores.max(1);
+        if cores > self.queues.len() {
+            self.queues.resize(cores, VecDeque::new());
+        }
+        self.active = cores;
     }
 
     pub fn task(&self, id: TaskId) -> Option<&Entry> {
@@ -83,11 +101,14 @@ impl Scheduler {
         self.tasks.iter().map(|(id, e)| (*id, e))
     }
 
-    /// Adds a task on the core with the fewest live tasks (lowest index on a tie).
-    pub fn add(&mut self, name: &str) -> TaskId {
-        let core = (0..self.queues.len())
-            .min_by_key(|&c| self.live_on(c))
-            .unwrap_or(0);
+    /// Adds a task on `core`, or else on the active core with the fewest live tasks (lowest
+    /// index on a tie).
+    pub fn add(&mut self, name: &str, core: Option<usize>) -> TaskId {
+        let core = core.filter(|c| *c < self.queues.len()).unwrap_or_else(|| {
+            (0..self.active)
+                .min_by_key(|&c| self.live_on(c))
+                .unwrap_or(0)
+        });
         let id = self.next_id;
         self.next_id += 1;
         self.tasks.insert(
@@ -103,11 +124,19 @@ impl Scheduler {
         id
     }
 
-    fn live_on(&self, core: usize) -> usize {
-        self.queues[core]
-            .iter()
+    /// How many live tasks `core` holds.
+    pub fn live_on(&self, core: usize) -> usize {
+        self.live_tasks_on(core).count()
+    }
+
+    /// The live tasks on `core`.
+    pub fn live_tasks_on(&self, core: usize) -> impl Iterator<Item = TaskId> + '_ {
+        self.queues
+            .get(core)
+            .into_iter()
+            .flatten()
+            .copied()
             .filter(|id| self.tasks.get(id).is_some_and(|e| e.state.is_live()))
-            .count()
     }
 
     fn runnable(&self, id: TaskId) -> bool {
@@ -130,7 +159,12 @@ impl Scheduler {
             return None;
         }
         let pos = queue.iter().position(|&id| self.runnable(id))?;
+        let tasks = &self.tasks;
         let queue = &mut self.queues[core];
+        let id = queue[pos];
+        // Finished tasks leave the rotation here, where it is cheap.
+        queue.retain(|t| *t == id || tasks.get(t).is_some_and(|e| e.state.is_live()));
+        let pos = queue.iter().position(|t| *t == id)?;
         let id = queue.remove(pos)?;
         queue.push_back(id);
         if let Some(entry) = self.tasks.get_mut(&id) {
@@ -144,21 +178,36 @@ impl Scheduler {
         let Some(entry) = self.tasks.get_mut(&id) else {
             return;
         };
-        if entry.state != TaskState::Running {
-            return;
-        }
-        entry.state = match outcome {
-            SliceOutcome::Yielded => TaskState::Ready,
-            SliceOutcome::Waiting => TaskState::Waiting,
-            SliceOutcome::Done => TaskState::Done,
-            SliceOutcome::Failed { reason } => TaskState::Failed(reason.clone()),
+        entry.state = match (&entry.state, outcome) {
+            (TaskState::Running | TaskState::Paused, SliceOutcome::Done) => TaskState::Done,
+            (TaskState::Running | TaskState::Paused, SliceOutcome::Failed { reason }) => {
+                TaskState::Failed(reason.clone())
+            }
+            (TaskState::Running, SliceOutcome::Yielded) => TaskState::Ready,
+            (TaskState::Running, SliceOutcome::Waiting) => TaskState::Waiting,
+            // Paused during the slice, or killed or failed elsewhere meanwhile: that stands.
+            _ => return,
         };
     }
 
     /// The task overran its slice and its core was reset.
     pub fn preempted(&mut self, id: TaskId, reason: String) {
+        self.set_if(id, TaskState::is_live, TaskState::Preempted(reason));
+    }
+
+    /// The task failed outside a slice (refused module, bad send, lost core).
+    pub fn fail(&mut self, id: TaskId, reason: String) {
+        self.set_if(id, TaskState::is_live, TaskState::Failed(reason));
+    }
+
+    /// The task was reloaded from a snapshot with `inbox` messages queued; it gets a slice to
+    /// find out where it stands.
+    pub fn restored(&mut self, id: TaskId, inbox: usize) {
         if let Some(entry) = self.tasks.get_mut(&id) {
-            entry.state = TaskState::Preempted(reason);
+            entry.inbox = inbox;
+            if matches!(entry.state, TaskState::Waiting | TaskState::Running) {
+                entry.state = TaskState::Ready;
+            }
         }
     }
 
@@ -180,7 +229,12 @@ impl Scheduler {
     pub fn pause(&mut self, id: TaskId) -> bool {
         self.set_if(
             id,
-            |s| matches!(s, TaskState::Ready | TaskState::Waiting),
+            |s| {
+                matches!(
+                    s,
+                    TaskState::Ready | TaskState::Waiting | TaskState::Running
+                )
+            },
             TaskState::Paused,
         )
     }
@@ -212,7 +266,7 @@ mod tests {
     #[test]
     fn tasks_spread_over_the_least_loaded_cores() {
         let mut s = Scheduler::new(2);
-        let ids: Vec<_> = (0..5).map(|i| s.add(&format!("t{i}"))).collect();
+        let ids: Vec<_> = (0..5).map(|i| s.add(&format!("t{i}"), None)).collect();
         let cores: Vec<_> = ids.iter().map(|id| s.task(*id).map(|e| e.core)).collect();
         assert_eq!(cores, [Some(0), Some(1), Some(0), Some(1), Some(0)]);
     }
@@ -220,7 +274,7 @@ mod tests {
     #[test]
     fn round_robin_gives_every_ready_task_a_turn() {
         let mut s = Scheduler::new(1);
-        let (a, b, c) = (s.add("a"), s.add("b"), s.add("c"));
+        let (a, b, c) = (s.add("a", None), s.add("b", None), s.add("c", None));
         let mut order = Vec::new();
         for _ in 0..6 {
             let id = s.next(0).expect("runnable");
@@ -234,7 +288,7 @@ mod tests {
     #[test]
     fn waiting_tasks_run_only_when_a_message_is_queued() {
         let mut s = Scheduler::new(1);
-        let a = s.add("a");
+        let a = s.add("a", None);
         assert_eq!(s.next(0), Some(a));
         s.finish(a, &SliceOutcome::Waiting);
         assert_eq!(s.next(0), None);
@@ -248,8 +302,13 @@ mod tests {
     #[test]
     fn finished_failed_paused_and_killed_tasks_are_not_scheduled() {
         let mut s = Scheduler::new(1);
-        let (done, failed, paused, killed, ok) =
-            (s.add("d"), s.add("f"), s.add("p"), s.add("k"), s.add("ok"));
+        let (done, failed, paused, killed, ok) = (
+            s.add("d", None),
+            s.add("f", None),
+            s.add("p", None),
+            s.add("k", None),
+            s.add("ok", None),
+        );
         assert_eq!(s.next(0), Some(done));
         s.finish(done, &SliceOutcome::Done);
         assert_eq!(s.next(0), Some(failed));
@@ -272,12 +331,58 @@ mod tests {
     }
 
     #[test]
+    fn a_task_paused_while_running_stays_paused_unless_it_ended() {
+        let mut s = Scheduler::new(1);
+        let (a, b) = (s.add("a", None), s.add("b", None));
+        assert_eq!(s.next(0), Some(a));
+        assert!(s.pause(a));
+        s.finish(a, &SliceOutcome::Yielded);
+        assert_eq!(s.task(a).map(|e| e.state.label()), Some("paused"));
+        assert_eq!(s.next(0), Some(b));
+        s.finish(b, &SliceOutcome::Yielded);
+        assert!(s.resume(a));
+        assert_eq!(s.next(0), Some(a));
+        assert!(s.pause(a));
+        s.finish(a, &SliceOutcome::Done);
+        assert_eq!(s.task(a).map(|e| e.state.label()), Some("done"));
+    }
+
+    #[test]
+    fn placement_follows_the_active_cores_and_explicit_choices() {
+        let mut s = Scheduler::new(1);
+        s.set_cores(3);
+        let placed: Vec<_> = (0..3).map(|i| s.add(&format!("t{i}"), None)).collect();
+        let cores: Vec<_> = placed
+            .iter()
+            .map(|id| s.task(*id).map(|e| e.core))
+            .collect();
+        assert_eq!(cores, [Some(0), Some(1), Some(2)]);
+        s.set_cores(1);
+        let d = s.add("d", None);
+        assert_eq!(s.task(d).map(|e| e.core), Some(0));
+        let e = s.add("e", Some(2));
+        assert_eq!(s.task(e).map(|e| e.core), Some(2));
+        assert_eq!(s.live_tasks_on(2).collect::<Vec<_>>(), [placed[2], e]);
+    }
+
+    #[test]
+    fn a_restored_task_runs_once_to_read_its_replayed_inbox() {
+        let mut s = Scheduler::new(1);
+        let a = s.add("a", None);
+        assert_eq!(s.next(0), Some(a));
+        s.finish(a, &SliceOutcome::Waiting);
+        assert_eq!(s.next(0), None);
+        s.restored(a, 2);
+        assert_eq!(s.next(0), Some(a));
+    }
+
+    #[test]
     fn new_tasks_go_where_finished_ones_left_room() {
         let mut s = Scheduler::new(2);
-        let a = s.add("a");
-        let _b = s.add("b");
+        let a = s.add("a", None);
+        let _b = s.add("b", None);
         assert!(s.kill(a));
-        let c = s.add("c");
+        let c = s.add("c", None);
         assert_eq!(s.task(c).map(|e| e.core), Some(0));
     }
 }

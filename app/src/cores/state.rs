@@ -1,104 +1,244 @@
-//! What the Cores panel shows, as plain data with the logic to update it.
+//! What the Cores panel shows, as plain data with the logic to update it. The runtime folds
+//! events into a [`RuntimeView`] and publishes it to the page a few times a second.
+
+use std::collections::VecDeque;
 
 use leptos::prelude::*;
 
-use super::protocol::{SliceOutcome, SliceReport};
+use super::{
+    protocol::{Delivery, SliceOutcome, SliceReport, TaskId},
+    runtime::RuntimeHandle,
+    scheduler::TaskState,
+};
 
-/// Lifecycle of a task as the UI shows it.
+/// Recent slices kept per core and per task for their timelines.
+pub const TIMELINE_LEN: usize = 60;
+/// Console lines kept per task.
+const CONSOLE_LEN: usize = 200;
+/// Message log entries kept per task.
+const LOG_LEN: usize = 100;
+/// Messages to the host kept per task (the miner's progress and reports).
+const HOST_LEN: usize = 64;
+
+/// One slice in a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SliceBar {
+    pub task: TaskId,
+    pub ms: f64,
+    pub ended: BarEnd,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskStatus {
-    Idle,
-    Loading,
-    Running,
+pub enum BarEnd {
+    Yielded,
     Waiting,
-    Stopped,
     Done,
     Failed,
+    Preempted,
 }
 
-impl TaskStatus {
-    pub fn label(self) -> &'static str {
+impl BarEnd {
+    pub fn class(self) -> &'static str {
         match self {
-            Self::Idle => "idle",
-            Self::Loading => "loading",
-            Self::Running => "running",
-            Self::Waiting => "waiting",
-            Self::Stopped => "stopped",
-            Self::Done => "done",
-            Self::Failed => "failed",
+            Self::Yielded => "bar yielded",
+            Self::Waiting => "bar waiting",
+            Self::Done => "bar done",
+            Self::Failed => "bar failed",
+            Self::Preempted => "bar preempted",
         }
     }
 }
 
-/// How many recent slices a task keeps for its timeline.
-pub const TIMELINE_LEN: usize = 40;
+impl From<&SliceOutcome> for BarEnd {
+    fn from(outcome: &SliceOutcome) -> Self {
+        match outcome {
+            SliceOutcome::Yielded => Self::Yielded,
+            SliceOutcome::Waiting => Self::Waiting,
+            SliceOutcome::Done => Self::Done,
+            SliceOutcome::Failed { .. } => Self::Failed,
+        }
+    }
+}
 
-/// One task on one core, as the UI sees it.
+/// One browser core (Web Worker).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoreView {
+    pub index: usize,
+    pub slices: u64,
+    /// Times its worker was terminated and replaced.
+    pub resets: u32,
+    pub timeline: VecDeque<SliceBar>,
+    /// Whether new tasks may be placed here.
+    pub active: bool,
+}
+
+impl CoreView {
+    pub fn record(&mut self, bar: SliceBar) {
+        self.slices += 1;
+        push_bounded(&mut self.timeline, bar, TIMELINE_LEN);
+    }
+}
+
+/// A message in a task's log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub outgoing: bool,
+    pub peer: TaskId,
+    pub bytes: usize,
+    /// The first bytes of the SCALE body, in hex.
+    pub preview: String,
+}
+
+impl LogEntry {
+    pub fn new(outgoing: bool, peer: TaskId, body: &[u8]) -> Self {
+        let preview: String = body.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        Self {
+            outgoing,
+            peer,
+            bytes: body.len(),
+            preview: if body.len() > 12 {
+                preview + "…"
+            } else {
+                preview
+            },
+        }
+    }
+}
+
+/// One task, as the UI sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskView {
+    pub id: TaskId,
     pub name: String,
-    pub core: u32,
-    pub status: TaskStatus,
+    pub core: usize,
+    pub state: TaskState,
     pub slices: u64,
     pub yield_checks: u64,
-    /// Recent slice durations (ms), oldest first.
-    pub timeline: Vec<f64>,
-    pub console: Vec<String>,
-    pub error: Option<String>,
+    /// Time spent inside `service`, in ms.
+    pub busy_ms: f64,
+    pub timeline: VecDeque<SliceBar>,
+    pub last_yield_latency_ms: Option<f64>,
+    pub console: VecDeque<String>,
+    pub log: VecDeque<LogEntry>,
+    pub sent: u64,
+    pub received: u64,
+    /// Bodies it sent to the host, newest last.
+    pub to_host: VecDeque<Vec<u8>>,
+    /// Restored from a snapshot after its core was reset.
+    pub restores: u32,
 }
 
-/// Console lines kept per task.
-const CONSOLE_LEN: usize = 50;
-
 impl TaskView {
-    pub fn new(name: &str, core: u32) -> Self {
+    pub fn new(id: TaskId, name: &str, core: usize) -> Self {
         Self {
+            id,
             name: name.into(),
             core,
-            status: TaskStatus::Idle,
+            state: TaskState::Ready,
             slices: 0,
             yield_checks: 0,
-            timeline: Vec::new(),
-            console: Vec::new(),
-            error: None,
+            busy_ms: 0.0,
+            timeline: VecDeque::new(),
+            last_yield_latency_ms: None,
+            console: VecDeque::new(),
+            log: VecDeque::new(),
+            sent: 0,
+            received: 0,
+            to_host: VecDeque::new(),
+            restores: 0,
         }
     }
 
-    /// Folds one slice report into the view.
+    /// Folds one slice report into the view (the scheduler owns the state).
     pub fn record(&mut self, report: &SliceReport) {
         self.slices += 1;
         self.yield_checks += report.yield_checks;
-        self.timeline.push(report.elapsed_ms);
-        if self.timeline.len() > TIMELINE_LEN {
-            self.timeline.remove(0);
+        self.busy_ms += report.elapsed_ms;
+        if report.yield_latency_ms.is_some() {
+            self.last_yield_latency_ms = report.yield_latency_ms;
         }
-        self.console.extend(report.console.iter().cloned());
-        let excess = self.console.len().saturating_sub(CONSOLE_LEN);
-        self.console.drain(..excess);
-        match &report.outcome {
-            SliceOutcome::Yielded => self.status = TaskStatus::Running,
-            SliceOutcome::Waiting => self.status = TaskStatus::Waiting,
-            SliceOutcome::Done => self.status = TaskStatus::Done,
-            SliceOutcome::Failed { reason } => self.fail(reason.clone()),
+        push_bounded(
+            &mut self.timeline,
+            SliceBar {
+                task: report.task,
+                ms: report.elapsed_ms,
+                ended: (&report.outcome).into(),
+            },
+            TIMELINE_LEN,
+        );
+        for line in &report.console {
+            push_bounded(&mut self.console, line.clone(), CONSOLE_LEN);
+        }
+        for d in &report.to_host {
+            self.sent_one(d);
+            push_bounded(&mut self.to_host, d.body.clone(), HOST_LEN);
         }
     }
 
-    pub fn fail(&mut self, reason: String) {
-        self.status = TaskStatus::Failed;
-        self.error = Some(reason);
+    pub fn sent_one(&mut self, d: &Delivery) {
+        self.sent += 1;
+        push_bounded(&mut self.log, LogEntry::new(true, d.to, &d.body), LOG_LEN);
+    }
+
+    pub fn received_one(&mut self, from: TaskId, body: &[u8]) {
+        self.received += 1;
+        push_bounded(&mut self.log, LogEntry::new(false, from, body), LOG_LEN);
     }
 
     /// Mean slice length over the timeline, in ms.
     pub fn mean_slice_ms(&self) -> Option<f64> {
         (!self.timeline.is_empty())
-            .then(|| self.timeline.iter().sum::<f64>() / self.timeline.len() as f64)
+            .then(|| self.timeline.iter().map(|b| b.ms).sum::<f64>() / self.timeline.len() as f64)
     }
+}
+
+/// A module the runtime refused before any core ran it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub name: String,
+    pub reason: String,
+}
+
+/// Everything the Cores panel draws.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuntimeView {
+    pub cores: Vec<CoreView>,
+    pub tasks: Vec<TaskView>,
+    pub refusals: Vec<Refusal>,
+}
+
+impl RuntimeView {
+    pub fn task(&self, id: TaskId) -> Option<&TaskView> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    pub fn task_mut(&mut self, id: TaskId) -> Option<&mut TaskView> {
+        self.tasks.iter_mut().find(|t| t.id == id)
+    }
+
+    pub fn core_mut(&mut self, index: usize) -> &mut CoreView {
+        while self.cores.len() <= index {
+            let index = self.cores.len();
+            self.cores.push(CoreView {
+                index,
+                ..CoreView::default()
+            });
+        }
+        &mut self.cores[index]
+    }
+}
+
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, cap: usize) {
+    if queue.len() == cap {
+        queue.pop_front();
+    }
+    queue.push_back(item);
 }
 
 /// Which yield signal the cores use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YieldMode {
-    /// Timer on the main thread → `Atomics.store` into a `SharedArrayBuffer`.
+    /// The clock worker's timer → `Atomics` store into a `SharedArrayBuffer`.
     SharedFlag,
     /// Not cross-origin isolated: each worker checks its own deadline.
     Deadline,
@@ -107,30 +247,36 @@ pub enum YieldMode {
 impl YieldMode {
     pub fn describe(self) -> &'static str {
         match self {
-            Self::SharedFlag => "shared flag (SharedArrayBuffer + Atomics)",
+            Self::SharedFlag => {
+                "shared flag (SharedArrayBuffer + Atomics, raised by a clock worker)"
+            }
             Self::Deadline => "deadline inside the worker (page not cross-origin isolated)",
         }
     }
 }
 
 /// The Cores panel's state, shared through context.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CoresState {
     pub isolated: bool,
     pub hardware: usize,
     pub cores: RwSignal<usize>,
     pub slice_ms: RwSignal<u32>,
-    pub counter: RwSignal<TaskView>,
+    pub view: RwSignal<RuntimeView>,
+    pub runtime: RuntimeHandle,
 }
 
 impl CoresState {
     pub fn new(isolated: bool, hardware: usize) -> Self {
+        let cores = super::isolation::default_cores(hardware);
+        let view = RwSignal::new(RuntimeView::default());
         Self {
             isolated,
             hardware,
-            cores: RwSignal::new(super::isolation::default_cores(hardware)),
+            cores: RwSignal::new(cores),
             slice_ms: RwSignal::new(100),
-            counter: RwSignal::new(TaskView::new("counter", 0)),
+            view,
+            runtime: RuntimeHandle::start(cores, 100, view),
         }
     }
 
@@ -153,45 +299,48 @@ mod tests {
             outcome,
             elapsed_ms: ms,
             yield_checks: 10,
+            yield_latency_ms: Some(0.01),
+            read: 0,
             console: lines.iter().map(|s| s.to_string()).collect(),
-            to_host: vec![],
+            local: vec![],
+            to_host: vec![Delivery {
+                from: 1,
+                to: 0,
+                body: vec![1, 2, 3],
+            }],
+            snapshot: None,
         }
     }
 
     #[test]
     fn slices_accumulate_and_the_timeline_is_bounded() {
-        let mut view = TaskView::new("counter", 0);
+        let mut view = TaskView::new(1, "counter", 0);
         for i in 0..(TIMELINE_LEN + 5) {
             view.record(&report(SliceOutcome::Yielded, i as f64, &["x"]));
         }
         assert_eq!(view.slices, (TIMELINE_LEN + 5) as u64);
         assert_eq!(view.yield_checks, 10 * (TIMELINE_LEN + 5) as u64);
         assert_eq!(view.timeline.len(), TIMELINE_LEN);
-        assert_eq!(view.timeline[0], 5.0);
+        assert_eq!(view.timeline[0].ms, 5.0);
         assert_eq!(view.console.len(), TIMELINE_LEN + 5);
-        assert_eq!(view.status, TaskStatus::Running);
-    }
-
-    #[test]
-    fn a_failed_slice_keeps_its_reason() {
-        let mut view = TaskView::new("bad", 0);
-        view.record(&report(
-            SliceOutcome::Failed {
-                reason: "trapped: unreachable".into(),
-            },
-            1.0,
-            &[],
-        ));
-        assert_eq!(view.status, TaskStatus::Failed);
-        assert_eq!(view.error.as_deref(), Some("trapped: unreachable"));
+        assert_eq!(view.sent, (TIMELINE_LEN + 5) as u64);
+        assert_eq!(view.to_host.len(), HOST_LEN);
+        assert_eq!(view.log.back().map(|e| e.preview.as_str()), Some("010203"));
     }
 
     #[test]
     fn mean_slice_is_over_the_timeline() {
-        let mut view = TaskView::new("c", 0);
+        let mut view = TaskView::new(1, "c", 0);
         assert_eq!(view.mean_slice_ms(), None);
         view.record(&report(SliceOutcome::Yielded, 90.0, &[]));
         view.record(&report(SliceOutcome::Yielded, 110.0, &[]));
         assert_eq!(view.mean_slice_ms(), Some(100.0));
+    }
+
+    #[test]
+    fn log_previews_are_short() {
+        let entry = LogEntry::new(false, 3, &[0xab; 40]);
+        assert_eq!(entry.bytes, 40);
+        assert_eq!(entry.preview, format!("{}…", "ab".repeat(12)));
     }
 }

@@ -91,6 +91,10 @@ pub enum AbiError {
         "does not export `{0}` (task ABI v{ABI_VERSION} needs `memory`, `service` and `coreplay_abi_version`)"
     )]
     MissingExport(&'static str),
+    #[error("needs {needed_mib} MiB of memory at start; tasks may use at most {limit_mib} MiB")]
+    MemoryTooLarge { needed_mib: u64, limit_mib: u64 },
+    #[error("ran out of memory: tasks may use at most {limit_mib} MiB")]
+    OutOfMemory { limit_mib: u64 },
     #[error("speaks task ABI v{0}; this host runs v{ABI_VERSION}")]
     Version(i64),
     #[error("{call}: range {ptr}+{len} is outside linear memory ({memory} bytes)")]

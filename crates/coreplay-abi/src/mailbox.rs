@@ -46,6 +46,17 @@ impl Mailboxes {
         self.inboxes.get_mut(&task)?.pop_front()
     }
 
+    /// The unread envelopes of `task`, oldest first (for snapshots).
+    pub fn queued(&self, task: TaskId) -> impl Iterator<Item = &Vec<u8>> {
+        self.inboxes.get(&task).into_iter().flatten()
+    }
+
+    /// Queues an already encoded `Inbound` envelope (restoring a snapshot's inbox); unlike
+    /// [`Mailboxes::deliver`] it ignores the flood limit, since the envelope was accepted once.
+    pub fn requeue(&mut self, task: TaskId, envelope: Vec<u8>) {
+        self.inboxes.entry(task).or_default().push_back(envelope);
+    }
+
     pub fn pending(&self, task: TaskId) -> usize {
         self.inboxes.get(&task).map_or(0, VecDeque::len)
     }

@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::Command, sync::OnceLock};
 use coreplay_native_host::{AbiError, HostConfig, NativeHost, SliceOutcome, TaskStatus};
 use interplay_pow::{
     DEFAULT_TARGET, Work,
-    messages::{MineReport, MineRequest},
+    messages::{MineReport, MineRequest, MinerUpdate},
 };
 use parity_scale_codec::{Decode, Encode};
 
@@ -65,11 +65,20 @@ fn mine(host: &mut NativeHost, miner: u32, work: Work) -> MineReport {
             .iter()
             .all(|r| r.outcome == SliceOutcome::Yielded || r.outcome == SliceOutcome::Waiting)
     );
-    let mut answers = host.take_host_messages();
-    assert_eq!(answers.len(), 1, "one report per request");
-    let answer = answers.remove(0);
-    assert_eq!(answer.from, miner);
-    MineReport::decode(&mut &answer.body[..]).expect("a MineReport")
+    let mut progress = 0;
+    let mut reports = Vec::new();
+    for answer in host.take_host_messages() {
+        assert_eq!(answer.from, miner);
+        match MinerUpdate::decode(&mut &answer.body[..]).expect("a MinerUpdate") {
+            MinerUpdate::Progress { hashes } => {
+                assert!(hashes > progress, "progress only grows");
+                progress = hashes;
+            }
+            MinerUpdate::Report(report) => reports.push(report),
+        }
+    }
+    assert_eq!(reports.len(), 1, "one report per request");
+    reports.remove(0)
 }
 
 #[test]

@@ -29,6 +29,32 @@ pub const DEFAULT_TARGET: Word = {
 };
 
 /// keccak-256.
+/// The target `2^(256 - bits) - 1`: a hash is below it when its first `bits` bits are zero
+/// (and it is not exactly the target). `bits` = 6 is the seed's [`DEFAULT_TARGET`].
+pub fn target_for_bits(bits: u32) -> Word {
+    let bits = bits.min(256) as usize;
+    let mut target = [0xff; 32];
+    target[..bits / 8].fill(0);
+    if bits < 256 && !bits.is_multiple_of(8) {
+        target[bits / 8] = 0xff >> (bits % 8);
+    }
+    target
+}
+
+/// Parses a 32-byte word from hex (with or without `0x`; shorter input is left-padded).
+pub fn parse_word(hex: &str) -> Option<Word> {
+    let hex = hex.trim().trim_start_matches("0x");
+    if hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let padded = format!("{hex:0>64}");
+    let mut word = [0u8; 32];
+    for (i, byte) in word.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&padded[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(word)
+}
+
 pub fn keccak256(data: &[u8]) -> Word {
     let mut out = [0u8; 32];
     let mut hasher = Keccak::v256();
@@ -127,6 +153,24 @@ pub fn index_of(seed: &Word, candidate: &Word) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn targets_from_bits() {
+        assert_eq!(crate::target_for_bits(6), crate::DEFAULT_TARGET);
+        assert_eq!(crate::target_for_bits(0), [0xff; 32]);
+        assert_eq!(crate::target_for_bits(256), [0; 32]);
+        let t = crate::target_for_bits(12);
+        assert_eq!(&t[..3], &[0, 0x0f, 0xff]);
+    }
+
+    #[test]
+    fn words_parse_from_hex() {
+        let w = crate::parse_word("0x0102").expect("hex");
+        assert_eq!(&w[30..], &[1, 2]);
+        assert_eq!(crate::parse_word(&"ab".repeat(32)), Some([0xab; 32]));
+        assert_eq!(crate::parse_word("xyz"), None);
+        assert_eq!(crate::parse_word(&"0".repeat(65)), None);
+    }
     use super::*;
 
     fn hex(s: &str) -> Word {
@@ -216,13 +260,30 @@ pub mod messages {
 
     use super::{Word, Work};
 
-    /// Ask the miner to search `work`; it answers the sender with a [`MineReport`].
+    /// Hashes between yield checks: small enough to yield within ~0.1 ms, large enough that the
+    /// check costs well under 1 % of the hashing.
+    pub const CHECK_EVERY: u64 = 128;
+
+    /// Ask the miner to search `work`; it answers the sender with [`MinerUpdate`]s.
     #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
     pub struct MineRequest {
         pub seed: Word,
         pub start: u64,
         pub end: u64,
         pub target: Word,
+        /// Hashes between yield checks ([`CHECK_EVERY`] by default); 0 never checks, which only
+        /// the benchmark's baseline should use: a miner that never checks gets preempted.
+        pub check_every: u64,
+    }
+
+    /// What the miner sends back: progress at each slice's end, then the report.
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub enum MinerUpdate {
+        /// Hashes done so far for the current request.
+        Progress {
+            hashes: u64,
+        },
+        Report(MineReport),
     }
 
     /// The miner's answer: every result of the request, in index order.
@@ -239,6 +300,7 @@ pub mod messages {
                 start: w.start,
                 end: w.end,
                 target: w.target,
+                check_every: CHECK_EVERY,
             }
         }
     }

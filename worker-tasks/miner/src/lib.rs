@@ -1,14 +1,11 @@
 //! Mines whatever work it is sent: for each `MineRequest`, the exact search of the Worker
-//! contract's `compute()` (see `interplay-pow`), answered with a `MineReport` to the sender.
+//! contract's `compute()` (see `interplay-pow`). It tells the sender its progress whenever a
+//! slice ends and then sends the `MineReport`.
 
 use interplay_pow::{
     Work,
-    messages::{MineReport, MineRequest},
+    messages::{MineReport, MineRequest, MinerUpdate},
 };
-
-/// Hashes between yield checks: small enough to yield within ~0.1 ms, large enough that the
-/// check costs well under 1 % of the hashing.
-const CHUNK: u64 = 128;
 
 #[coreplay::main]
 async fn main() {
@@ -21,6 +18,11 @@ async fn main() {
             );
             continue;
         };
+        // 0 never checks: the benchmark's baseline for what checking costs.
+        let chunk = match request.check_every {
+            0 => u64::MAX,
+            n => n,
+        };
         let work = Work::from(request);
         coreplay::println!(
             "mining indices {}..{} for task {}",
@@ -31,13 +33,20 @@ async fn main() {
         let mut results = Vec::new();
         let mut next = work.start;
         while next < work.end {
-            let stop = next.saturating_add(CHUNK).min(work.end);
+            let stop = next.saturating_add(chunk).min(work.end);
             results.extend((next..stop).filter_map(|i| work.try_index(i)));
             next = stop;
-            coreplay::maybe_yield().await;
+            if coreplay::should_yield() {
+                let hashes = next - work.start;
+                coreplay::send(msg.from, &MinerUpdate::Progress { hashes });
+                coreplay::maybe_yield().await;
+            }
         }
         let hashes = work.end.saturating_sub(work.start);
         coreplay::println!("found {} results in {hashes} hashes", results.len());
-        coreplay::send(msg.from, &MineReport { results, hashes });
+        coreplay::send(
+            msg.from,
+            &MinerUpdate::Report(MineReport { results, hashes }),
+        );
     }
 }

@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { PlaygroundPage } from '../pages/playground';
+
+// P1–P5 of the Coreplay runtime (issue 4), measured side by side in one run and printed.
+// The native rate comes from the release build of `pow-search` that bench-cores.sh makes.
+const POW_SEARCH = resolve(__dirname, '../..', process.env.CARGO_TARGET_DIR ?? 'target', 'release/pow-search');
+
+type Slice = {
+  core: number;
+  task: number;
+  elapsedMs: number;
+  yieldChecks: number;
+  yieldLatencyMs: number | null;
+  yielded: boolean;
+  endedAt: number;
+};
+type Route = { from: number; to: number; sentAt: number };
+type Log = { slices: Slice[]; routes: Route[] };
+
+const take = (page: Page): Promise<Log> => page.evaluate(() => (window as any).interplayBench());
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+async function taskId(playground: PlaygroundPage, name: string, nth = 0): Promise<number> {
+  return Number(await playground.task(name, nth).card.getAttribute('data-task-id'));
+}
+
+/** Mines `hashes` on each of `miners` fresh miners; returns hashes/s inside `service` per miner
+ *  and the throughput of all of them over wall time. */
+async function mine(page: Page, playground: PlaygroundPage, miners: number, hashes: number, checkEvery: number) {
+  await take(page);
+  const first = await page.getByTestId(/^task-miner$/).count();
+  for (let i = 0; i < miners; i++) {
+    await page.getByTestId('check-every').fill(String(checkEvery));
+    await playground.mine({ seed: `0x${(i + 1).toString(16)}abc`, start: 0, end: hashes, bits: 20 });
+  }
+  for (let i = 0; i < miners; i++) {
+    await expect(playground.task('miner', first + i).results).toBeAttached();
+  }
+  const ids = new Set<number>();
+  for (let i = 0; i < miners; i++) ids.add(await taskId(playground, 'miner', first + i));
+  const slices = (await take(page)).slices.filter((s) => ids.has(s.task));
+  const busy = slices.reduce((a, s) => a + s.elapsedMs, 0);
+  const start = Math.min(...slices.map((s) => s.endedAt - s.elapsedMs));
+  const end = Math.max(...slices.map((s) => s.endedAt));
+  return {
+    perCore: (hashes * miners) / (busy / 1000),
+    wall: (hashes * miners) / ((end - start) / 1000),
+    slices,
+  };
+}
+
+test('Coreplay runtime figures P1–P5', async ({ page }) => {
+  const playground = new PlaygroundPage(page);
+  await page.goto('./?bench&manifest=http://127.0.0.1:9/none.json');
+  await expect(playground.heading).toBeVisible();
+  const lines: string[] = [];
+  const hw = await page.evaluate(() => navigator.hardwareConcurrency);
+  lines.push(`headless chromium, hardwareConcurrency ${hw}`);
+
+  // P1: one browser core vs native keccak on one core.
+  await playground.setCores(1);
+  const HASHES = 3_000_000;
+  const native = Number(execFileSync(POW_SEARCH, ['--rate', String(HASHES)]).toString().split(' ')[0]);
+  const one = await mine(page, playground, 1, HASHES, 128);
+  lines.push(`P1 miner in 1 browser core: ${(one.perCore / 1e6).toFixed(3)} MH/s; native: ${(native / 1e6).toFixed(3)} MH/s; ratio ${(one.perCore / native).toFixed(3)} (goal ≥ 0.8)`);
+
+  // P2: two miners on two cores vs one on one, both over wall time.
+  await playground.setCores(2);
+  const two = await mine(page, playground, 2, HASHES, 128);
+  const efficiency = two.wall / (2 * one.wall);
+  lines.push(`P2 1 → 2 cores: ${(one.wall / 1e6).toFixed(3)} → ${(two.wall / 1e6).toFixed(3)} MH/s wall; efficiency ${efficiency.toFixed(3)} (goal ≥ 0.9)`);
+
+  // P3: flag set → service returned, over every slice the flag ended.
+  const latencies = [...one.slices, ...two.slices]
+    .filter((s) => s.yielded && s.yieldLatencyMs !== null)
+    .map((s) => s.yieldLatencyMs! * 1000);
+  lines.push(`P3 yield latency (miner, check every 128 hashes), ${latencies.length} slices: p50 ${quantile(latencies, 0.5).toFixed(1)} µs, p99 ${quantile(latencies, 0.99).toFixed(1)} µs (goal p99 < 200 µs)`);
+
+  // P4: the same miner with and without yield checks, alternated, in slices long enough that
+  // the unchecked run never needs to yield.
+  await playground.setCores(1);
+  for (let i = 0; i < 90; i++) await page.getByRole('button', { name: 'longer slices' }).click();
+  const SMALL = 400_000;
+  const withChecks: number[] = [];
+  const without: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    withChecks.push((await mine(page, playground, 1, SMALL, 128)).perCore);
+    without.push((await mine(page, playground, 1, SMALL, 0)).perCore);
+  }
+  const a = quantile(withChecks, 0.5);
+  const b = quantile(without, 0.5);
+  lines.push(`P4 miner with checks ${(a / 1e6).toFixed(3)} MH/s vs without ${(b / 1e6).toFixed(3)} MH/s (medians of 3): cost ${((1 - a / b) * 100).toFixed(2)} % (goal < 1 %)`);
+  for (let i = 0; i < 90; i++) await page.getByRole('button', { name: 'shorter slices' }).click();
+
+  // P5: ping/pong round trips between two cores.
+  await playground.setCores(2);
+  await take(page);
+  const ROUNDS = 2000;
+  await playground.pingPong(ROUNDS);
+  await expect(playground.task('ping').status).toHaveText('done');
+  const pingId = await taskId(playground, 'ping');
+  const sends = (await take(page)).routes.filter((r) => r.from === pingId).map((r) => r.sentAt);
+  const rtts = sends.slice(1).map((t, i) => (t - sends[i]) * 1000);
+  lines.push(`P5 ping/pong round trip across 2 cores, ${rtts.length} rounds: p50 ${quantile(rtts, 0.5).toFixed(0)} µs, p99 ${quantile(rtts, 0.99).toFixed(0)} µs (goal p50 < 250 µs)`);
+
+  console.log(['', ...lines, ''].join('\n'));
+});

@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { test, expect } from '../fixtures';
+
+// The native search, built by the harness (`cargo build --workspace --all-targets`).
+const POW_SEARCH = resolve(__dirname, '../..', process.env.CARGO_TARGET_DIR ?? 'target', 'debug/pow-search');
+
+test.describe('browser cores', () => {
+  test.beforeEach(async ({ playground }) => {
+    await playground.goto();
+  });
+
+  test('a counter runs slice after slice and can be paused, resumed and killed', async ({ playground }) => {
+    await playground.addFromLibrary('counter');
+    const counter = playground.task('counter');
+    await expect(counter.status).toHaveText(/ready|running/);
+    // Each slice ends only when the task sees the flag, so a growing count proves the yields.
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThanOrEqual(5);
+    await expect(counter.console).toContainText(/count = \d+/);
+    await expect(playground.core(0).getByTestId('core-slices')).not.toHaveText('0');
+
+    await counter.button('Pause').click();
+    await expect(counter.status).toHaveText('paused');
+    const paused = await counter.sliceCount();
+    await counter.button('Resume').click();
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThan(paused + 2);
+
+    await counter.button('Kill').click();
+    await expect(counter.status).toHaveText('killed');
+    await expect(counter.button('Kill')).toHaveCount(0);
+  });
+
+  test('ping and pong on two cores exchange messages while both run', async ({ playground }) => {
+    await playground.setCores(2);
+    await playground.pingPong(500);
+    const ping = playground.task('ping');
+    const pong = playground.task('pong');
+    await expect(ping.status).toHaveText('done');
+    await expect(ping.console).toContainText(/500 round trips with task \d+/);
+    expect(await pong.core()).toBe('core 0');
+    expect(await ping.core()).toBe('core 1');
+    // Every round crossed between the workers and back; pong is still waiting for more.
+    await expect(pong.messages).toHaveText('500 in · 500 out');
+    await expect(ping.messages).toHaveText('501 in · 501 out');
+    await expect(pong.status).toHaveText('waiting');
+    await expect(ping.reason).toHaveCount(0);
+  });
+
+  test('the miner yields on schedule and finds exactly what the native search finds', async ({ playground }) => {
+    const work = { seed: '0x00c0ffee' + 'ab'.repeat(27) + '00', start: 1000, end: 400_000, bits: 11 };
+    await playground.mine(work);
+    const miner = playground.task('miner');
+    await expect(miner.results).toBeVisible({ timeout: 30_000 });
+    const expected = execFileSync(POW_SEARCH, [work.seed, String(work.start), String(work.end), String(work.bits)])
+      .toString()
+      .trim();
+    expect(expected.split(',').length).toBeGreaterThan(50);
+    await expect(miner.results).toHaveText(expected);
+    // The search took several slices, each ended by the flag, and the rate was shown live.
+    expect(await miner.sliceCount()).toBeGreaterThanOrEqual(3);
+    await expect(miner.hashRate).toHaveText(/^[1-9][\d.]* kH\/s$/);
+    await expect(miner.status).toHaveText('waiting');
+  });
+
+  test('misbehaving tasks fail alone, with their reasons, while the others run on', async ({ page, playground }) => {
+    await playground.setCores(1);
+    await playground.addFromLibrary('counter');
+    const counter = playground.task('counter');
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThanOrEqual(2);
+
+    await playground.addFromLibrary('bad-trap');
+    await expect(playground.task('bad-trap').status).toHaveText('failed');
+    await expect(playground.task('bad-trap').reason).toContainText('panicked');
+
+    await playground.addFromLibrary('bad-memory');
+    await expect(playground.task('bad-memory').status).toHaveText('failed', { timeout: 30_000 });
+    await expect(playground.task('bad-memory').reason).toContainText('ran out of memory');
+
+    await playground.addFromLibrary('bad-flood');
+    await expect(playground.task('bad-flood').status).toHaveText('failed');
+    await expect(playground.task('bad-flood').reason).toContainText("task 0's inbox is full");
+
+    // Same core as the counter: its worker must be terminated, and the counter restored.
+    await playground.addFromLibrary('bad-spin');
+    const spin = playground.task('bad-spin');
+    await expect(spin.status).toHaveText('preempted');
+    await expect(spin.reason).toContainText('ignored the yield flag');
+    await expect(playground.core(0)).toContainText('1 reset(s)');
+
+    for (const bad of ['bad-imports', 'bad-malformed']) {
+      await playground.addFromLibrary(bad);
+      await expect(playground.addError).toContainText(`${bad} refused`);
+    }
+    await expect(playground.addError).toContainText('not a valid WebAssembly module');
+
+    // The counter lived through all of it, on a new worker, and the page still answers.
+    const before = await counter.sliceCount();
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThan(before + 2);
+    await expect(counter.status).toHaveText(/running|ready/);
+    await counter.button('Pause').click();
+    await expect(counter.status).toHaveText('paused');
+    expect(await page.evaluate(() => document.querySelectorAll('[data-testid^="task-"]').length)).toBe(5);
+  });
+
+  test('an uploaded task runs, and a malformed upload is refused', async ({ page, playground }) => {
+    const counter = await page.request.get('tasks/counter.wasm');
+    expect(counter.ok()).toBe(true);
+    await playground.upload('my-counter.wasm', await counter.body());
+    const mine = playground.task('my-counter');
+    await expect.poll(() => mine.sliceCount()).toBeGreaterThanOrEqual(3);
+    await expect(mine.console).toContainText(/count = \d+/);
+
+    await playground.upload('notes.wasm', Buffer.from('these are not the bytes you are looking for'));
+    await expect(playground.addError).toContainText('notes refused: not a valid WebAssembly module');
+    await expect(playground.task('notes').card).toHaveCount(0);
+    // Refusing it cost the running task nothing.
+    const before = await mine.sliceCount();
+    await expect.poll(() => mine.sliceCount()).toBeGreaterThan(before);
+  });
+});
