@@ -5,6 +5,7 @@ export const BENCH_PORT = 18090;
 
 export default defineConfig({
   testDir: './bench',
+  testMatch: '*.bench.ts',
   outputDir: './bench-results',
   timeout: 600_000,
   expect: { timeout: 120_000 },

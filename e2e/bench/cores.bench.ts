@@ -98,7 +98,8 @@ test('Coreplay runtime figures P1–P5', async ({ page }) => {
   lines.push(`P4 miner with checks ${(a / 1e6).toFixed(3)} MH/s vs without ${(b / 1e6).toFixed(3)} MH/s (medians of 3): cost ${((1 - a / b) * 100).toFixed(2)} % (goal < 1 %)`);
   for (let i = 0; i < 90; i++) await page.getByRole('button', { name: 'shorter slices' }).click();
 
-  // P5: ping/pong round trips between two cores.
+  // P5: ping/pong round trips between two cores, on a fresh page (no idle tasks to draw).
+  await page.goto('./?bench&manifest=http://127.0.0.1:9/none.json');
   await playground.setCores(2);
   await take(page);
   const ROUNDS = 2000;

@@ -48,6 +48,11 @@ export class PlaygroundPage {
     await this.page.getByTestId('ping-pong').click();
   }
 
+  async calls(n: number) {
+    await this.page.getByTestId('rounds').fill(String(n));
+    await this.page.getByTestId('calls').click();
+  }
+
   async mine(work: { seed: string; start: number; end: number; bits: number }) {
     await this.page.getByTestId('seed').fill(work.seed);
     await this.page.getByTestId('start').fill(String(work.start));

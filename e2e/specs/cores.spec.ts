@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test, expect } from '../fixtures';
+import { APP_URL } from '../ports';
 
 // The native search, built by the harness (`cargo build --workspace --all-targets`).
 const POW_SEARCH = resolve(__dirname, '../..', process.env.CARGO_TARGET_DIR ?? 'target', 'debug/pow-search');
@@ -44,6 +45,18 @@ test.describe('browser cores', () => {
     await expect(ping.messages).toHaveText('501 in · 501 out');
     await expect(pong.status).toHaveText('waiting');
     await expect(ping.reason).toHaveCount(0);
+  });
+
+  test('a task calls another on its core synchronously, and every answer is right', async ({ playground }) => {
+    await playground.calls(400);
+    const client = playground.task('calc-client');
+    await expect(client.status).toHaveText('done');
+    await expect(client.console).toContainText(/400 calls to task \d+ answered correctly/);
+    const calc = playground.task('calc');
+    expect(await calc.core()).toBe(await client.core());
+    // The calls ran inside calc without slices of its own, and cost it nothing.
+    await expect(calc.status).toHaveText('waiting');
+    await expect(calc.reason).toHaveCount(0);
   });
 
   test('the miner yields on schedule and finds exactly what the native search finds', async ({ playground }) => {
@@ -116,5 +129,36 @@ test.describe('browser cores', () => {
     // Refusing it cost the running task nothing.
     const before = await mine.sliceCount();
     await expect.poll(() => mine.sliceCount()).toBeGreaterThan(before);
+  });
+});
+
+test.describe('not isolated', () => {
+  // A page fulfilled by the test counts as public to Chrome, which then blocks its requests to
+  // the loopback devnet (Local Network Access); the chains are not what this test is about.
+  test.use({ allowConsoleErrors: /loopback. address space|net::ERR_FAILED/ });
+
+  test('without cross-origin isolation the cores run on deadlines, and the page says so', async ({ page, playground }) => {
+    // Serve the app without COOP/COEP: no SharedArrayBuffer, so no shared yield flags.
+    await page.route(`${APP_URL}**`, async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+    await playground.goto();
+    expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(false);
+    await expect(playground.isolation).toHaveText('no');
+    await expect(playground.yieldMode).toContainText('deadline inside the worker');
+    await playground.setCores(1);
+    await playground.addFromLibrary('counter');
+    const counter = playground.task('counter');
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThanOrEqual(3);
+    await expect(counter.console).toContainText(/count = \d+/);
+    // The grace period is kept by the clock worker here too.
+    await playground.addFromLibrary('bad-spin');
+    await expect(playground.task('bad-spin').status).toHaveText('preempted');
+    const before = await counter.sliceCount();
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThan(before + 1);
   });
 });

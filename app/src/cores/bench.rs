@@ -23,7 +23,8 @@ struct Slice {
     yield_checks: u64,
     yield_latency_ms: Option<f64>,
     yielded: bool,
-    /// When the report reached the main thread (ms since the epoch).
+    /// When the main thread asked for the slice and got its report (ms since the epoch).
+    posted_at: f64,
     ended_at: f64,
 }
 
@@ -33,6 +34,8 @@ struct Route {
     from: TaskId,
     to: TaskId,
     sent_at: f64,
+    /// When the main thread got it.
+    routed_at: f64,
 }
 
 /// Shared with the closure the page calls.
@@ -60,7 +63,7 @@ impl BenchLog {
         Some(log)
     }
 
-    pub fn slice(&mut self, core: usize, report: &SliceReport) {
+    pub fn slice(&mut self, core: usize, report: &SliceReport, posted_at: f64) {
         self.0.borrow_mut().slices.push(Slice {
             core,
             task: report.task,
@@ -68,11 +71,21 @@ impl BenchLog {
             yield_checks: report.yield_checks,
             yield_latency_ms: report.yield_latency_ms,
             yielded: report.outcome == SliceOutcome::Yielded,
-            ended_at: super::host::now_ms() + super::host::time_origin(),
+            posted_at: posted_at + super::host::time_origin(),
+            ended_at: now(),
         });
     }
 
     pub fn routed(&mut self, from: TaskId, to: TaskId, sent_at: f64) {
-        self.0.borrow_mut().routes.push(Route { from, to, sent_at });
+        self.0.borrow_mut().routes.push(Route {
+            from,
+            to,
+            sent_at,
+            routed_at: now(),
+        });
     }
+}
+
+fn now() -> f64 {
+    super::host::now_ms() + super::host::time_origin()
 }

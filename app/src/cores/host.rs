@@ -5,13 +5,13 @@
 use std::{
     cell::{Cell, RefCell},
     collections::{BTreeMap, HashMap},
-    rc::Rc,
+    rc::{Rc, Weak},
 };
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 
-use coreplay_abi::{self as abi, AbiError, Inbound, Mailboxes};
+use coreplay_abi::{self as abi, AbiError, CallError, Inbound, Mailboxes};
 use parity_scale_codec::Encode;
 
 use super::{
@@ -65,9 +65,14 @@ impl std::fmt::Debug for PostOffice {
     }
 }
 
+/// The tasks of one core, by id, so they can call each other.
+pub type Registry = RefCell<HashMap<TaskId, Rc<TaskHost>>>;
+
 /// One instantiated task.
 pub struct TaskHost {
     service: Function,
+    /// `coreplay_alloc` and `coreplay_call`, if it serves calls.
+    serves: Option<(Function, Function)>,
     state: Rc<HostState>,
     /// Exported mutable globals: with memory, the task's whole state.
     globals: BTreeMap<String, JsValue>,
@@ -86,6 +91,11 @@ impl std::fmt::Debug for TaskHost {
 struct HostState {
     id: TaskId,
     office: Rc<RefCell<PostOffice>>,
+    registry: Weak<Registry>,
+    /// In a slice or handling a call: it cannot take a call now.
+    running: Cell<bool>,
+    /// Why it failed while handling a call (outside its slices).
+    failed: RefCell<Option<String>>,
     memory: RefCell<Option<WebAssembly::Memory>>,
     signal: Rc<YieldSignal>,
     console: RefCell<Vec<String>>,
@@ -106,6 +116,7 @@ type Imports = (
     Closure<dyn FnMut(i32, u32, u32) -> Result<(), JsValue>>,
     Closure<dyn FnMut(u32, u32) -> Result<i32, JsValue>>,
     Closure<dyn FnMut(u32, u32) -> Result<(), JsValue>>,
+    Closure<dyn FnMut(u32, u32, u32, u32, u32) -> Result<i32, JsValue>>,
 );
 
 /// WebAssembly pages are 64 KiB.
@@ -125,10 +136,10 @@ impl TaskHost {
         id: TaskId,
         signal: Rc<YieldSignal>,
         office: Rc<RefCell<PostOffice>>,
+        registry: Weak<Registry>,
         restore: Option<Restore>,
     ) -> Result<Self, AbiError> {
-        let module = WebAssembly::Module::new(&Uint8Array::from(bytes).into())
-            .map_err(|e| AbiError::Malformed(js_error_message(&e)))?;
+        let module = compile(bytes)?;
         for import in WebAssembly::Module::imports(&module).iter() {
             abi::check_import(
                 &string_field(&import, "module"),
@@ -145,6 +156,9 @@ impl TaskHost {
         let state = Rc::new(HostState {
             id,
             office,
+            registry,
+            running: Cell::new(false),
+            failed: RefCell::new(None),
             memory: RefCell::new(None),
             signal,
             console: RefCell::new(Vec::new()),
@@ -163,6 +177,7 @@ impl TaskHost {
         set(&env, "task_exit", imports.2.as_ref());
         set(&env, "next_message", imports.3.as_ref());
         set(&env, "send_message", imports.4.as_ref());
+        set(&env, "call_task", imports.5.as_ref());
         let import_object = Object::new();
         set(&import_object, abi::IMPORT_MODULE, &env);
 
@@ -187,6 +202,13 @@ impl TaskHost {
             .and_then(|v| v.as_f64())
             .unwrap_or(-1.0);
         abi::check_version(version as i64)?;
+        let function = |name: &str| -> Option<Function> {
+            Reflect::get(&instance_exports, &name.into())
+                .ok()?
+                .dyn_into()
+                .ok()
+        };
+        let serves = function(abi::ALLOC_EXPORT).zip(function(abi::CALL_EXPORT));
         // JS exposes no global's mutability; writing back its own value succeeds only if mutable.
         let globals = exports
             .iter()
@@ -203,6 +225,7 @@ impl TaskHost {
         *state.memory.borrow_mut() = Some(memory);
         let host = Self {
             service,
+            serves,
             state,
             globals,
             _imports: imports,
@@ -231,7 +254,9 @@ impl TaskHost {
         s.read.set(0);
         s.remote_sent.borrow_mut().clear();
         let started = now_ms();
+        s.running.set(true);
         let result = self.service.call0(&JsValue::UNDEFINED);
+        s.running.set(false);
         let returned = now_ms();
         let yield_latency_ms = s
             .signal
@@ -388,6 +413,66 @@ impl TaskHost {
     pub fn id(&self) -> TaskId {
         self.state.id
     }
+
+    /// Why the task failed while serving a call, once (the core reports and drops it).
+    pub fn take_call_failure(&self) -> Option<String> {
+        self.state.failed.borrow_mut().take()
+    }
+
+    /// Runs this task's call handler for task `from`: the host writes the request where
+    /// `coreplay_alloc` says, calls `coreplay_call`, and copies the response out.
+    fn handle_call(&self, from: TaskId, request: &[u8]) -> Result<Vec<u8>, CallError> {
+        let s = &self.state;
+        if s.running.get() {
+            return Err(CallError::Busy);
+        }
+        if s.failed.borrow().is_some() {
+            return Err(CallError::NoTask);
+        }
+        let (alloc, call) = self.serves.as_ref().ok_or(CallError::NotServed)?;
+        s.running.set(true);
+        let result = (|| -> Result<Option<Vec<u8>>, String> {
+            let len = request.len() as u32;
+            let ptr = alloc
+                .call1(&JsValue::UNDEFINED, &len.into())
+                .map_err(|e| js_error_message(&e))?
+                .as_f64()
+                .ok_or("coreplay_alloc returned no pointer")? as u32;
+            s.write("coreplay_alloc", ptr, request)
+                .map_err(|e| e.to_string())?;
+            let answer = call
+                .call3(&JsValue::UNDEFINED, &from.into(), &ptr.into(), &len.into())
+                .map_err(|e| js_error_message(&e))?;
+            let answer = answer
+                .dyn_into::<js_sys::BigInt>()
+                .ok()
+                .and_then(|b| i64::try_from(b).ok())
+                .ok_or("coreplay_call returned no i64")?;
+            let Some((ptr, len)) = abi::split_call_result(answer) else {
+                return Ok(None);
+            };
+            s.read("coreplay_call", ptr, len, abi::MAX_MESSAGE_BYTES)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })();
+        s.running.set(false);
+        let exit = s.exit.borrow_mut().take();
+        match (result, exit) {
+            (_, Some((status, reason))) => {
+                *s.failed.borrow_mut() = Some(format!(
+                    "exited with status {status} in a call from task {from}: {reason}"
+                ));
+                Err(CallError::Failed)
+            }
+            (Ok(Some(response)), None) => Ok(response),
+            (Ok(None), None) => Err(CallError::NotServed),
+            (Err(reason), None) => {
+                *s.failed.borrow_mut() =
+                    Some(format!("trapped in a call from task {from}: {reason}"));
+                Err(CallError::Failed)
+            }
+        }
+    }
 }
 
 fn make_imports(state: &Rc<HostState>) -> Imports {
@@ -439,7 +524,48 @@ fn make_imports(state: &Rc<HostState>) -> Imports {
         let out = abi::decode_outbound(&bytes).map_err(trap)?;
         s.send(out.to, out.body).map_err(trap)
     });
-    (print, should_yield, task_exit, next_message, send_message)
+    let s = state.clone();
+    let call_task = Closure::new(
+        move |target_ptr: u32,
+              call_ptr: u32,
+              call_len: u32,
+              result_ptr: u32,
+              result_cap: u32|
+              -> Result<i32, JsValue> {
+            let target = s.read("call_task", target_ptr, 4, 4).map_err(trap)?;
+            let target = u32::from_le_bytes([target[0], target[1], target[2], target[3]]);
+            let request = s
+                .read("call_task", call_ptr, call_len, abi::MAX_MESSAGE_BYTES)
+                .map_err(trap)?;
+            // A bad result buffer traps the caller before the callee runs.
+            abi::checked_range("call_task", result_ptr, result_cap, s.view().length())
+                .map_err(trap)?;
+            let callee = s
+                .registry
+                .upgrade()
+                .and_then(|r| r.borrow().get(&target).cloned());
+            let response = match callee {
+                Some(callee) => callee.handle_call(s.id, &request),
+                None => Err(CallError::NoTask),
+            };
+            match response {
+                Ok(bytes) if bytes.len() as u32 <= result_cap => {
+                    s.write("call_task", result_ptr, &bytes).map_err(trap)?;
+                    Ok(bytes.len() as i32)
+                }
+                Ok(_) => Ok(CallError::TooLarge.code()),
+                Err(err) => Ok(err.code()),
+            }
+        },
+    );
+    (
+        print,
+        should_yield,
+        task_exit,
+        next_message,
+        send_message,
+        call_task,
+    )
 }
 
 impl HostState {
@@ -507,6 +633,26 @@ impl HostState {
             .copy_from(bytes);
         Ok(())
     }
+}
+
+thread_local! {
+    /// Compiled modules by content: a second miner on this core reuses the first one's code,
+    /// already tiered up by V8, instead of starting again in the baseline compiler.
+    static MODULES: RefCell<HashMap<u64, WebAssembly::Module>> = RefCell::new(HashMap::new());
+}
+
+fn compile(bytes: &[u8]) -> Result<WebAssembly::Module, AbiError> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let key = hasher.finish();
+    if let Some(module) = MODULES.with(|m| m.borrow().get(&key).cloned()) {
+        return Ok(module);
+    }
+    let module = WebAssembly::Module::new(&Uint8Array::from(bytes).into())
+        .map_err(|e| AbiError::Malformed(js_error_message(&e)))?;
+    MODULES.with(|m| m.borrow_mut().insert(key, module.clone()));
+    Ok(module)
 }
 
 /// Turns an ABI violation into an exception that traps the calling task (and only it).

@@ -13,6 +13,8 @@ pub fn about(name: &str) -> &'static str {
         "miner" => "mines the Worker contract's proof of work for each request it gets",
         "ping" => "plays ping/pong with the task it is told about",
         "pong" => "echoes every message back to its sender",
+        "calc" => "serves synchronous calls from tasks on its core (sums)",
+        "calc-client" => "calls the calc task it is told about, synchronously",
         "bad-spin" => "misbehaves: never checks the yield flag",
         "bad-trap" => "misbehaves: traps after a few slices",
         "bad-memory" => "misbehaves: allocates memory without bound",

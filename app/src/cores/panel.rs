@@ -267,6 +267,29 @@ fn Demos() -> impl IntoView {
             error.set(result.err());
         });
     };
+    let runtime = state.runtime.clone();
+    let calls = move |_| {
+        let runtime = runtime.clone();
+        let n: u64 = rounds.get_untracked().trim().parse().unwrap_or(1000);
+        spawn_local(async move {
+            // Synchronous calls reach only tasks on the caller's core.
+            let result = async {
+                let calc = runtime
+                    .add("calc", library::module("calc").await?, Some(0), vec![])
+                    .await?;
+                runtime
+                    .add(
+                        "calc-client",
+                        library::module("calc-client").await?,
+                        Some(0),
+                        vec![(calc, n).encode()],
+                    )
+                    .await
+            }
+            .await;
+            error.set(result.err());
+        });
+    };
     let seed = RwSignal::new(String::from(
         "0x1f2e3d4c5b6a798897a6b5c4d3e2f1000112233445566778899aabbccddeeff00",
     ));
@@ -325,6 +348,7 @@ fn Demos() -> impl IntoView {
         <div class="demos">
             <div class="demo">
                 <button data-testid="ping-pong" on:click=ping_pong>"Ping/pong across two cores"</button>
+                <button data-testid="calls" on:click=calls>"Calls within one core"</button>
                 {field("rounds", rounds, "rounds")}
             </div>
             <div class="demo">

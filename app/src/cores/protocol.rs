@@ -81,6 +81,11 @@ pub enum FromWorker {
     /// One slice ran.
     Slice(SliceReport),
     Snapshots(Vec<(TaskId, Snapshot)>),
+    /// The task failed outside its own slice (while serving another task's call).
+    Failed {
+        task: TaskId,
+        reason: String,
+    },
     /// Clock: `core`'s slice `generation` ran past its grace period.
     Overdue {
         core: u32,

@@ -549,6 +549,7 @@ impl Runtime {
                     }
                 }
             }
+            FromWorker::Failed { task, reason } => self.fail(task, reason),
             FromWorker::Overdue { .. } => {}
         }
     }
@@ -623,11 +624,12 @@ impl Runtime {
 
     fn slice_done(&mut self, c: usize, mut report: SliceReport) {
         let id = report.task;
-        if self.cores[c].busy.is_some_and(|b| b.task == id) {
+        let busy = self.cores[c].busy.filter(|b| b.task == id);
+        if busy.is_some() {
             self.cores[c].busy = None;
         }
         if let Some(bench) = &mut self.bench {
-            bench.slice(c, &report);
+            bench.slice(c, &report, busy.map_or(0.0, |b| b.since));
         }
         self.sched.messages_read(id, report.read as usize);
         self.sched.finish(id, &report.outcome);

@@ -12,7 +12,7 @@ use coreplay_abi::Mailboxes;
 
 use super::{
     flags::Flags,
-    host::{PostOffice, TaskHost, YieldSignal, now_ms, time_origin},
+    host::{PostOffice, Registry, TaskHost, YieldSignal, now_ms, time_origin},
     protocol::{FromWorker, Role, SliceOutcome, TaskId, ToWorker},
 };
 
@@ -27,7 +27,7 @@ struct Core {
     signal: Rc<YieldSignal>,
     flags: Option<Flags>,
     office: Rc<RefCell<PostOffice>>,
-    tasks: HashMap<TaskId, TaskHost>,
+    tasks: Rc<Registry>,
 }
 
 struct Clock {
@@ -103,7 +103,7 @@ impl Core {
             signal: Rc::new(signal),
             flags,
             office: Rc::new(RefCell::new(office)),
-            tasks: HashMap::new(),
+            tasks: Rc::default(),
         }
     }
 
@@ -120,11 +120,12 @@ impl Core {
                     task,
                     self.signal.clone(),
                     self.office.clone(),
+                    Rc::downgrade(&self.tasks),
                     restore,
                 );
                 post(&match loaded {
                     Ok(host) => {
-                        self.tasks.insert(task, host);
+                        self.tasks.borrow_mut().insert(task, Rc::new(host));
                         FromWorker::Loaded { task }
                     }
                     Err(err) => {
@@ -142,7 +143,7 @@ impl Core {
                 generation,
                 snapshot,
             } => {
-                let Some(host) = self.tasks.get(&task) else {
+                let Some(host) = self.tasks.borrow().get(&task).cloned() else {
                     return post(&FromWorker::LoadFailed {
                         task,
                         reason: format!("task {task} is not loaded on this core"),
@@ -159,6 +160,7 @@ impl Core {
                     self.forget(task);
                 }
                 post(&FromWorker::Slice(report));
+                self.report_call_failures();
             }
             ToWorker::Deliver { from, to, body } => {
                 let mut office = self.office.borrow_mut();
@@ -172,7 +174,7 @@ impl Core {
             ToWorker::Snapshot { tasks } => {
                 let snapshots = tasks
                     .into_iter()
-                    .filter_map(|t| Some((t, self.tasks.get(&t)?.snapshot())))
+                    .filter_map(|t| Some((t, self.tasks.borrow().get(&t)?.snapshot())))
                     .collect();
                 post(&FromWorker::Snapshots(snapshots));
             }
@@ -180,8 +182,23 @@ impl Core {
         }
     }
 
+    /// Tasks that failed while serving a call during the slice: the main thread hears of them
+    /// like of any failure, and they are gone from this core.
+    fn report_call_failures(&mut self) {
+        let failed: Vec<(TaskId, String)> = self
+            .tasks
+            .borrow()
+            .values()
+            .filter_map(|t| Some((t.id(), t.take_call_failure()?)))
+            .collect();
+        for (task, reason) in failed {
+            self.forget(task);
+            post(&FromWorker::Failed { task, reason });
+        }
+    }
+
     fn forget(&mut self, task: TaskId) {
-        self.tasks.remove(&task);
+        self.tasks.borrow_mut().remove(&task);
         let mut office = self.office.borrow_mut();
         office.boxes.close(task);
         office.counts.remove(&task);

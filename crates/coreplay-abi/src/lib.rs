@@ -21,13 +21,21 @@ pub const IMPORT_MODULE: &str = "env";
 pub const REQUIRED_EXPORTS: [&str; 3] = ["memory", "service", "coreplay_abi_version"];
 
 /// Host functions a task may import.
-pub const HOST_FUNCTIONS: [&str; 5] = [
+pub const HOST_FUNCTIONS: [&str; 6] = [
     "print",
     "should_yield",
     "task_exit",
     "next_message",
     "send_message",
+    "call_task",
 ];
+
+/// Optional exports of a task that serves synchronous calls (`call_task`): the host asks
+/// `coreplay_alloc(len) -> ptr` for room for the request, then calls
+/// `coreplay_call(from, ptr, len) -> i64`, which returns `ptr << 32 | len` of the response in
+/// the callee's memory, or a negative value if the task serves no calls.
+pub const ALLOC_EXPORT: &str = "coreplay_alloc";
+pub const CALL_EXPORT: &str = "coreplay_call";
 
 /// `service` result: the task yielded and wants the next slice.
 pub const SERVICE_YIELDED: i32 = 0;
@@ -127,6 +135,7 @@ pub fn host_function_type(name: &str) -> Option<(&'static [ValType], &'static [V
         "task_exit" => (&[I32, I32, I32], &[]),
         "next_message" => (&[I32, I32], &[I32]),
         "send_message" => (&[I32, I32], &[]),
+        "call_task" => (&[I32, I32, I32, I32, I32], &[I32]),
         _ => return None,
     })
 }
@@ -138,6 +147,7 @@ pub fn host_function_signature(name: &str) -> Option<&'static str> {
         "should_yield" => "() -> i32",
         "task_exit" => "(i32, i32, i32) -> ()",
         "next_message" => "(i32, i32) -> i32",
+        "call_task" => "(i32, i32, i32, i32, i32) -> i32",
         _ => return None,
     })
 }
@@ -216,6 +226,51 @@ pub fn decode_outbound(bytes: &[u8]) -> Result<Outbound, AbiError> {
     Outbound::decode_all(&mut &bytes[..]).map_err(|e| AbiError::BadEnvelope(e.to_string()))
 }
 
+/// Why a synchronous call failed. `call_task` returns the response length (≥ 0) or one of
+/// these codes; the caller is not failed by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("no such task on this core (calls reach only tasks on the caller's core)")]
+    NoTask,
+    #[error("the task is busy: it is the caller, or already in this call chain")]
+    Busy,
+    #[error("the task serves no calls")]
+    NotServed,
+    #[error("the task failed while handling the call")]
+    Failed,
+    #[error("the response does not fit the caller's buffer")]
+    TooLarge,
+}
+
+impl CallError {
+    pub const fn code(self) -> i32 {
+        match self {
+            Self::NoTask => -1,
+            Self::Busy => -2,
+            Self::NotServed => -3,
+            Self::Failed => -4,
+            Self::TooLarge => -5,
+        }
+    }
+
+    /// The error a negative `call_task` result stands for.
+    pub const fn from_code(code: i32) -> Option<Self> {
+        Some(match code {
+            -1 => Self::NoTask,
+            -2 => Self::Busy,
+            -3 => Self::NotServed,
+            -4 => Self::Failed,
+            -5 => Self::TooLarge,
+            _ => return None,
+        })
+    }
+}
+
+/// Splits `coreplay_call`'s result into the response's `(ptr, len)`; `None` for "not served".
+pub fn split_call_result(result: i64) -> Option<(u32, u32)> {
+    (result >= 0).then_some(((result >> 32) as u32, result as u32))
+}
+
 /// `next_message`'s return value for a message of `len` bytes and a buffer of `cap`: the length
 /// when it fits, else minus the length needed (the message stays queued). 0 means no message;
 /// envelopes are never empty, so 0 is unambiguous.
@@ -227,6 +282,22 @@ pub fn next_message_result(len: usize, cap: u32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_codes_round_trip_and_results_split() {
+        for e in [
+            CallError::NoTask,
+            CallError::Busy,
+            CallError::NotServed,
+            CallError::Failed,
+            CallError::TooLarge,
+        ] {
+            assert_eq!(CallError::from_code(e.code()), Some(e));
+        }
+        assert_eq!(CallError::from_code(0), None);
+        assert_eq!(split_call_result((7 << 32) | 5), Some((7, 5)));
+        assert_eq!(split_call_result(-1), None);
+    }
 
     #[test]
     fn ranges_inside_memory_pass() {

@@ -1,8 +1,13 @@
 //! The wasmi host: instantiation with ABI checks, the `env` imports, slices, round robin.
 
-use std::{cell::RefCell, collections::BTreeMap, fmt, rc::Rc};
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+    rc::{Rc, Weak},
+};
 
-use coreplay_abi::{self as abi, AbiError, Inbound, Mailboxes, TaskId};
+use coreplay_abi::{self as abi, AbiError, CallError, Inbound, Mailboxes, TaskId};
 use parity_scale_codec::DecodeAll;
 use wasmi::{
     Caller, Config, Engine, Extern, ExternType, Linker, Memory, Module, ResourceLimiter, Store,
@@ -74,6 +79,9 @@ pub struct SliceReport {
 struct TaskState {
     id: TaskId,
     mailboxes: Rc<RefCell<Mailboxes>>,
+    /// The other tasks, for `call_task`.
+    tasks: Weak<Tasks>,
+    fuel_per_slice: u64,
     yield_after: u64,
     checks: u64,
     console: Vec<String>,
@@ -151,7 +159,32 @@ struct Task {
     store: Store<TaskState>,
     memory: Memory,
     service: TypedFunc<(), i32>,
+    serves: Option<CallExports>,
     status: TaskStatus,
+}
+
+/// `coreplay_alloc` and `coreplay_call` of a task that serves calls.
+type CallExports = (TypedFunc<u32, u32>, TypedFunc<(u32, u32, u32), i64>);
+
+/// Every task, and which are running now (in a slice or a call): a running task is taken out
+/// of `all`, so it cannot be re-entered.
+#[derive(Default)]
+struct Tasks {
+    all: RefCell<BTreeMap<TaskId, Task>>,
+    running: RefCell<BTreeSet<TaskId>>,
+}
+
+impl Tasks {
+    fn take(&self, id: TaskId) -> Option<Task> {
+        let task = self.all.borrow_mut().remove(&id)?;
+        self.running.borrow_mut().insert(id);
+        Some(task)
+    }
+
+    fn put_back(&self, id: TaskId, task: Task) {
+        self.running.borrow_mut().remove(&id);
+        self.all.borrow_mut().insert(id, task);
+    }
 }
 
 /// Runs many tasks on one thread, round robin, under task ABI v1.
@@ -159,7 +192,7 @@ pub struct NativeHost {
     engine: Engine,
     linker: Linker<TaskState>,
     config: HostConfig,
-    tasks: BTreeMap<TaskId, Task>,
+    tasks: Rc<Tasks>,
     next_id: TaskId,
     mailboxes: Rc<RefCell<Mailboxes>>,
 }
@@ -168,7 +201,7 @@ impl fmt::Debug for NativeHost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NativeHost")
             .field("config", &self.config)
-            .field("tasks", &self.tasks.len())
+            .field("tasks", &self.tasks.all.borrow().len())
             .finish()
     }
 }
@@ -185,7 +218,7 @@ impl NativeHost {
             engine,
             linker,
             config,
-            tasks: BTreeMap::new(),
+            tasks: Rc::default(),
             next_id: 1,
             mailboxes,
         }
@@ -200,6 +233,8 @@ impl NativeHost {
         let state = TaskState {
             id,
             mailboxes: self.mailboxes.clone(),
+            tasks: Rc::downgrade(&self.tasks),
+            fuel_per_slice: self.config.fuel_per_slice,
             yield_after: self.config.yield_after_checks,
             checks: 0,
             console: Vec::new(),
@@ -234,15 +269,24 @@ impl NativeHost {
         let service = instance
             .get_typed_func::<(), i32>(&store, "service")
             .map_err(|_| AbiError::MissingExport("service"))?;
+        let serves = instance
+            .get_typed_func::<u32, u32>(&store, abi::ALLOC_EXPORT)
+            .ok()
+            .zip(
+                instance
+                    .get_typed_func::<(u32, u32, u32), i64>(&store, abi::CALL_EXPORT)
+                    .ok(),
+            );
         self.next_id += 1;
         self.mailboxes.borrow_mut().open(id);
-        self.tasks.insert(
+        self.tasks.all.borrow_mut().insert(
             id,
             Task {
                 name: name.into(),
                 store,
                 memory,
                 service,
+                serves,
                 status: TaskStatus::Ready,
             },
         );
@@ -268,22 +312,26 @@ impl NativeHost {
         out
     }
 
-    pub fn status(&self, id: TaskId) -> Option<&TaskStatus> {
-        self.tasks.get(&id).map(|t| &t.status)
+    pub fn status(&self, id: TaskId) -> Option<TaskStatus> {
+        self.tasks.all.borrow().get(&id).map(|t| t.status.clone())
     }
 
-    pub fn name(&self, id: TaskId) -> Option<&str> {
-        self.tasks.get(&id).map(|t| t.name.as_str())
+    pub fn name(&self, id: TaskId) -> Option<String> {
+        self.tasks.all.borrow().get(&id).map(|t| t.name.clone())
     }
 
     /// The task's linear memory (between slices: its whole state).
-    pub fn memory(&self, id: TaskId) -> Option<&[u8]> {
-        self.tasks.get(&id).map(|t| t.memory.data(&t.store))
+    pub fn memory(&self, id: TaskId) -> Option<Vec<u8>> {
+        self.tasks
+            .all
+            .borrow()
+            .get(&id)
+            .map(|t| t.memory.data(&t.store).to_vec())
     }
 
     /// Whether `id` would do something if given a slice now.
     pub fn runnable(&self, id: TaskId) -> bool {
-        match self.tasks.get(&id).map(|t| &t.status) {
+        match self.status(id) {
             Some(TaskStatus::Ready) => true,
             Some(TaskStatus::Waiting) => self.mailboxes.borrow().pending(id) > 0,
             _ => false,
@@ -296,7 +344,13 @@ impl NativeHost {
             return None;
         }
         let fuel = self.config.fuel_per_slice;
-        let task = self.tasks.get_mut(&id)?;
+        let mut task = self.tasks.take(id)?;
+        let report = self.slice(id, &mut task, fuel);
+        self.tasks.put_back(id, task);
+        report
+    }
+
+    fn slice(&mut self, id: TaskId, task: &mut Task, fuel: u64) -> Option<SliceReport> {
         task.store.data_mut().checks = 0;
         task.store.set_fuel(fuel).ok()?;
         let result = task.service.call(&mut task.store, ());
@@ -354,6 +408,8 @@ impl NativeHost {
         while reports.len() < max_slices {
             let ids: Vec<TaskId> = self
                 .tasks
+                .all
+                .borrow()
                 .keys()
                 .copied()
                 .filter(|&id| self.runnable(id))
@@ -500,8 +556,120 @@ fn make_linker(engine: &Engine) -> Linker<TaskState> {
                     .map_err(unwind)
             },
         )?;
+        linker.func_wrap(
+            "env",
+            "call_task",
+            |caller: Caller<'_, TaskState>,
+             target_ptr: u32,
+             call_ptr: u32,
+             call_len: u32,
+             result_ptr: u32,
+             result_cap: u32|
+             -> Result<i32, wasmi::Error> {
+                let target = read(&caller, "call_task", target_ptr, 4, 4)?;
+                let target = u32::from_le_bytes([target[0], target[1], target[2], target[3]]);
+                let request = read(
+                    &caller,
+                    "call_task",
+                    call_ptr,
+                    call_len,
+                    abi::MAX_MESSAGE_BYTES,
+                )?;
+                let memory = memory_of(&caller)?;
+                // A bad result buffer traps the caller before the callee runs.
+                let out = abi::checked_range(
+                    "call_task",
+                    result_ptr,
+                    result_cap,
+                    memory.data_size(&caller) as u32,
+                )
+                .map_err(unwind)?;
+                let from = caller.data().id;
+                let response = match caller.data().tasks.upgrade() {
+                    Some(tasks) => {
+                        call_into(&tasks, from, target, &request, caller.data().fuel_per_slice)
+                    }
+                    None => Err(CallError::NoTask),
+                };
+                let response = match response {
+                    Ok(r) if r.len() as u32 > result_cap => Err(CallError::TooLarge),
+                    other => other,
+                };
+                match response {
+                    Ok(bytes) => {
+                        let mut caller = caller;
+                        memory.data_mut(&mut caller)[out.start..out.start + bytes.len()]
+                            .copy_from_slice(&bytes);
+                        Ok(bytes.len() as i32)
+                    }
+                    Err(err) => Ok(err.code()),
+                }
+            },
+        )?;
         Ok(())
     })();
     defined.expect("each host function is defined once");
     linker
+}
+
+/// Runs task `target`'s call handler with `request` from task `from`.
+fn call_into(
+    tasks: &Tasks,
+    from: TaskId,
+    target: TaskId,
+    request: &[u8],
+    fuel: u64,
+) -> Result<Vec<u8>, CallError> {
+    if tasks.running.borrow().contains(&target) {
+        return Err(CallError::Busy);
+    }
+    let mut callee = tasks.take(target).ok_or(CallError::NoTask)?;
+    let result = call_handler(&mut callee, from, request, fuel);
+    if let Err(CallError::Failed) = result {
+        let reason = callee.store.data_mut().exit.take().map_or_else(
+            || format!("trapped in a call from task {from}"),
+            |(status, reason)| {
+                format!("exited with status {status} in a call from task {from}: {reason}")
+            },
+        );
+        callee.status = TaskStatus::Failed(reason);
+        callee.store.data().mailboxes.borrow_mut().close(target);
+    }
+    tasks.put_back(target, callee);
+    result
+}
+
+fn call_handler(
+    callee: &mut Task,
+    from: TaskId,
+    request: &[u8],
+    fuel: u64,
+) -> Result<Vec<u8>, CallError> {
+    if !matches!(callee.status, TaskStatus::Ready | TaskStatus::Waiting) {
+        return Err(CallError::NoTask);
+    }
+    let (alloc, call) = callee.serves.ok_or(CallError::NotServed)?;
+    callee.store.set_fuel(fuel).map_err(|_| CallError::Failed)?;
+    let ptr = alloc
+        .call(&mut callee.store, request.len() as u32)
+        .map_err(|_| CallError::Failed)?;
+    let range = abi::checked_range(
+        "coreplay_alloc",
+        ptr,
+        request.len() as u32,
+        callee.memory.data_size(&callee.store) as u32,
+    )
+    .map_err(|_| CallError::Failed)?;
+    callee.memory.data_mut(&mut callee.store)[range].copy_from_slice(request);
+    let result = call
+        .call(&mut callee.store, (from, ptr, request.len() as u32))
+        .map_err(|_| CallError::Failed)?;
+    if callee.store.data().exit.is_some() {
+        return Err(CallError::Failed);
+    }
+    let (ptr, len) = abi::split_call_result(result).ok_or(CallError::NotServed)?;
+    let data = callee.memory.data(&callee.store);
+    let range = abi::checked_range("coreplay_call", ptr, len, data.len() as u32)
+        .map_err(|_| CallError::Failed)?;
+    Ok(data[range].to_vec())
 }

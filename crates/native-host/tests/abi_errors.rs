@@ -254,3 +254,123 @@ fn another_abi_version_is_refused() {
         .expect_err("refused");
     assert_eq!(err, AbiError::Version(2));
 }
+
+const CALL: &str =
+    r#"(import "env" "call_task" (func $call (param i32 i32 i32 i32 i32) (result i32)))"#;
+
+/// A module that serves calls: answers every request with its first byte doubled, or traps
+/// when that byte is 0xff.
+fn callee() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "coreplay_abi_version") (result i32) (i32.const 1))
+            (func (export "service") (result i32) (i32.const 2))
+            (func (export "coreplay_alloc") (param i32) (result i32) (i32.const 1024))
+            (func (export "coreplay_call") (param $from i32) (param $ptr i32) (param $len i32) (result i64)
+                (if (i32.eq (i32.load8_u (i32.const 1024)) (i32.const 0xff)) (then unreachable))
+                (i32.store8 (i32.const 2048) (i32.mul (i32.load8_u (i32.const 1024)) (i32.const 2)))
+                (i64.or (i64.shl (i64.const 2048) (i64.const 32)) (i64.const 1))))"#,
+    )
+    .expect("valid wat")
+}
+
+/// A caller whose service stores `call_task(target at 0, request byte at 8, result at 16)` at 100.
+fn caller(target: u32, request: u8, result_cap: u32) -> Vec<u8> {
+    module(
+        CALL,
+        &format!(
+            "(i32.store (i32.const 0) (i32.const {target}))
+             (i32.store8 (i32.const 8) (i32.const {request}))
+             (i32.store (i32.const 100)
+                (call $call (i32.const 0) (i32.const 8) (i32.const 1) (i32.const 16) (i32.const {result_cap})))
+             (i32.const 1)"
+        ),
+    )
+}
+
+fn call_result(host: &mut NativeHost, caller_id: u32) -> (i32, u8) {
+    assert_eq!(
+        host.run_slice(caller_id).map(|r| r.outcome),
+        Some(SliceOutcome::Done)
+    );
+    let memory = host.memory(caller_id).expect("memory");
+    (
+        i32::from_le_bytes(memory[100..104].try_into().expect("4 bytes")),
+        memory[16],
+    )
+}
+
+#[test]
+fn call_task_returns_the_response_or_a_code_and_never_fails_the_caller() {
+    let mut host = NativeHost::new(HostConfig::default());
+    let callee = host.spawn("callee", &callee()).expect("callee");
+    let ok = host
+        .spawn("caller", &caller(callee, 21, 8))
+        .expect("caller");
+    assert_eq!(call_result(&mut host, ok), (1, 42));
+
+    let missing = host.spawn("caller", &caller(77, 1, 8)).expect("caller");
+    assert_eq!(call_result(&mut host, missing).0, -1, "no such task");
+    let selfish = host.spawn("caller", &caller(4, 1, 8)).expect("caller");
+    assert_eq!(selfish, 4);
+    assert_eq!(
+        call_result(&mut host, selfish).0,
+        -2,
+        "calling itself: busy"
+    );
+    let plain = host
+        .spawn("plain", &module("", "(i32.const 2)"))
+        .expect("plain");
+    let unserved = host.spawn("caller", &caller(plain, 1, 8)).expect("caller");
+    assert_eq!(call_result(&mut host, unserved).0, -3, "serves no calls");
+    let small = host.spawn("caller", &caller(callee, 1, 0)).expect("caller");
+    assert_eq!(
+        call_result(&mut host, small).0,
+        -5,
+        "no room for the response"
+    );
+
+    let crash = host
+        .spawn("caller", &caller(callee, 0xff, 8))
+        .expect("caller");
+    assert_eq!(call_result(&mut host, crash).0, -4, "the callee trapped");
+    assert!(
+        matches!(host.status(callee), Some(coreplay_native_host::TaskStatus::Failed(r)) if r.contains("in a call from task")),
+        "the callee fails alone"
+    );
+    let after = host.spawn("caller", &caller(callee, 1, 8)).expect("caller");
+    assert_eq!(
+        call_result(&mut host, after).0,
+        -1,
+        "a failed task takes no calls"
+    );
+}
+
+#[test]
+fn call_task_arguments_out_of_bounds_trap_the_caller() {
+    let mut host = NativeHost::new(HostConfig::default());
+    let callee = host.spawn("callee", &callee()).expect("callee");
+    let bad_result = module(
+        CALL,
+        &format!(
+            "(i32.store (i32.const 0) (i32.const {callee}))
+             (drop (call $call (i32.const 0) (i32.const 8) (i32.const 1) (i32.const 65530) (i32.const 100)))
+             (i32.const 1)"
+        ),
+    );
+    let id = host.spawn("caller", &bad_result).expect("caller");
+    let reason = failure(host.run_slice(id).expect("runnable").outcome);
+    assert!(reason.contains("call_task: range 65530+100"), "{reason}");
+    let bad_target = module(
+        CALL,
+        "(drop (call $call (i32.const 65534) (i32.const 8) (i32.const 1) (i32.const 16) (i32.const 8))) (i32.const 1)",
+    );
+    let id = host.spawn("caller", &bad_target).expect("caller");
+    let reason = failure(host.run_slice(id).expect("runnable").outcome);
+    assert!(reason.contains("call_task: range 65534+4"), "{reason}");
+    assert!(matches!(
+        host.status(callee),
+        Some(coreplay_native_host::TaskStatus::Ready)
+    ));
+}

@@ -89,7 +89,7 @@ fn miner_matches_the_native_search_for_many_seeds_and_sizes() {
         host.run_until_idle(10).len() == 1,
         "runs until it waits for work"
     );
-    assert_eq!(host.status(miner), Some(&TaskStatus::Waiting));
+    assert_eq!(host.status(miner), Some(TaskStatus::Waiting));
     let mut easier = DEFAULT_TARGET;
     easier[0] = 0x3f;
     for (n, (start, end, target)) in [
@@ -121,8 +121,8 @@ fn ping_and_pong_exchange_messages() {
     let pong = host.spawn("pong", &task("pong")).expect("pong loads");
     host.send(ping, (pong, 50u32).encode()).expect("start ping");
     host.run_until_idle(10_000);
-    assert_eq!(host.status(ping), Some(&TaskStatus::Done));
-    assert_eq!(host.status(pong), Some(&TaskStatus::Waiting));
+    assert_eq!(host.status(ping), Some(TaskStatus::Done));
+    assert_eq!(host.status(pong), Some(TaskStatus::Waiting));
     let done = host.take_host_messages();
     assert_eq!(done.len(), 1);
     assert_eq!(u32::decode(&mut &done[0].body[..]).expect("u32"), 50);
@@ -243,4 +243,63 @@ fn modules_that_break_the_abi_are_refused_with_a_reason() {
     assert!(err.to_string().contains("launch_missiles"));
     let err = host.spawn("empty", b"").expect_err("refused");
     assert!(matches!(err, AbiError::Malformed(_)));
+}
+
+#[test]
+fn calc_client_calls_calc_synchronously_and_every_sum_is_right() {
+    let mut host = host();
+    let calc = host.spawn("calc", &task("calc")).expect("calc loads");
+    let client = host
+        .spawn("calc-client", &task("calc-client"))
+        .expect("client loads");
+    host.run_until_idle(10);
+    host.send(client, (calc, 300u64).encode()).expect("start");
+    host.run_until_idle(100_000);
+    assert_eq!(host.status(client), Some(TaskStatus::Done));
+    let answers = host.take_host_messages();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(u64::decode(&mut &answers[0].body[..]).ok(), Some(300));
+    // The calls ran inside calc without a slice of its own: its state counted them.
+    host.send(calc, vec![]).expect("ask calc");
+    host.run_until_idle(10);
+    let answers = host.take_host_messages();
+    assert_eq!(u64::decode(&mut &answers[0].body[..]).ok(), Some(300));
+    assert_eq!(host.status(calc), Some(TaskStatus::Waiting));
+}
+
+#[test]
+fn a_call_to_a_task_that_serves_none_or_does_not_exist_fails_the_caller_with_the_reason() {
+    let mut host = host();
+    let counter = host.spawn("counter", &task("counter")).expect("counter");
+    let client = host
+        .spawn("calc-client", &task("calc-client"))
+        .expect("client");
+    host.run_until_idle(10);
+    // The counter has the SDK's call exports but never called `serve`.
+    host.send(client, (counter, 1u64).encode()).expect("start");
+    let reports = host.run_until_idle(10);
+    let failed = reports
+        .iter()
+        .find(|r| r.task == client)
+        .map(|r| &r.outcome);
+    assert!(
+        matches!(failed, Some(SliceOutcome::Failed(r)) if r.contains("NotServed")),
+        "{failed:?}"
+    );
+    assert!(matches!(host.status(counter), Some(TaskStatus::Ready)));
+
+    let client = host
+        .spawn("calc-client", &task("calc-client"))
+        .expect("client");
+    host.run_until_idle(10);
+    host.send(client, (999u32, 1u64).encode()).expect("start");
+    let reports = host.run_until_idle(10);
+    let failed = reports
+        .iter()
+        .find(|r| r.task == client)
+        .map(|r| &r.outcome);
+    assert!(
+        matches!(failed, Some(SliceOutcome::Failed(r)) if r.contains("NoTask")),
+        "{failed:?}"
+    );
 }

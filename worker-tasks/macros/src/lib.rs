@@ -1,5 +1,6 @@
 //! `#[coreplay::main]` lets a task be written as `async fn main()`, like a normal program; the
-//! macro emits the `service` export that the host calls once per slice.
+//! macro emits the `service` export that the host calls once per slice, and the exports that
+//! let other tasks on the core call this one synchronously.
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -34,6 +35,18 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
         #[unsafe(no_mangle)]
         pub extern "C" fn service() -> i32 {
             ::coreplay::executor::service(#name)
+        }
+
+        /// Room for a synchronous call's request (see `coreplay::serve`).
+        #[unsafe(no_mangle)]
+        pub extern "C" fn coreplay_alloc(len: usize) -> *mut u8 {
+            ::coreplay::calls::alloc(len)
+        }
+
+        /// A synchronous call from task `from` on the same core (see `coreplay::serve`).
+        #[unsafe(no_mangle)]
+        pub extern "C" fn coreplay_call(from: u32, _ptr: *const u8, len: usize) -> i64 {
+            ::coreplay::calls::dispatch(from, len)
         }
 
         /// The task ABI version this module speaks; the host refuses other versions.

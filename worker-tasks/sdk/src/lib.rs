@@ -14,12 +14,14 @@
 //! task's main future once and returns as soon as it yields. All task state lives in linear
 //! memory between slices (async Rust is stackless), which is what makes snapshots possible.
 
+pub mod calls;
 pub mod executor;
 mod messages;
 mod sys;
 mod yielding;
 
-pub use coreplay_abi::{ABI_VERSION, TaskId};
+pub use calls::{call, call_raw, serve};
+pub use coreplay_abi::{ABI_VERSION, CallError, TaskId};
 pub use coreplay_macros::main;
 pub use messages::{Message, Recv, recv, send, send_raw, try_recv};
 /// The SCALE codec messages are encoded with.

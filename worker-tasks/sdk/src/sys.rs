@@ -9,6 +9,13 @@ mod imports {
         pub fn task_exit(status: i32, ptr: *const u8, len: usize);
         pub fn next_message(ptr: *mut u8, cap: usize) -> i32;
         pub fn send_message(ptr: *const u8, len: usize);
+        pub fn call_task(
+            target: *const u32,
+            call: *const u8,
+            call_len: usize,
+            result: *mut u8,
+            result_cap: usize,
+        ) -> i32;
     }
 }
 
@@ -42,6 +49,21 @@ pub fn send_message(bytes: &[u8]) {
     unsafe { imports::send_message(bytes.as_ptr(), bytes.len()) }
 }
 
+#[cfg(target_arch = "wasm32")]
+pub fn call_task(target: u32, call: &[u8], result: &mut [u8]) -> i32 {
+    // SAFETY: the host reads the id and the request and writes at most `result.len()` bytes
+    // into the exclusively borrowed result buffer.
+    unsafe {
+        imports::call_task(
+            &target,
+            call.as_ptr(),
+            call.len(),
+            result.as_mut_ptr(),
+            result.len(),
+        )
+    }
+}
+
 // Tasks only run on wasm32; natively (`cargo doc`, rust-analyzer) the SDK still type-checks,
 // against a host that has no messages and never asks for a yield.
 #[cfg(not(target_arch = "wasm32"))]
@@ -66,3 +88,8 @@ pub fn next_message(_buf: &mut [u8]) -> i32 {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn send_message(_bytes: &[u8]) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn call_task(_target: u32, _call: &[u8], _result: &mut [u8]) -> i32 {
+    coreplay_abi::CallError::NoTask.code()
+}
