@@ -1,14 +1,23 @@
-//! Contract tests against real anvil chains from the devnet.
+//! Contract tests against real anvil chains from the devnet: the search is the shared native
+//! one, a run across two chains delivers every result through the real messenger and inbox, and
+//! forged, replayed and unauthorized messages are refused.
 
 use std::process::Command;
 
 use alloy::{
     network::EthereumWallet,
-    providers::{Provider, ProviderBuilder},
+    primitives::{B256, Bytes, U256, keccak256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Log,
     signers::local::PrivateKeySigner,
+    sol_types::{SolError, SolEvent},
 };
-use interplay_contracts::Hello;
-use interplay_devnet::Config;
+use interplay_contracts::{
+    CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker,
+    deploy::{self, Addresses},
+};
+use interplay_devnet::{Config, Devnet};
+use interplay_pow::{DEFAULT_TARGET, Work, target_for_bits};
 
 #[test]
 fn committed_artifacts_match_the_sources() {
@@ -26,53 +35,286 @@ fn committed_artifacts_match_the_sources() {
     );
 }
 
-#[tokio::test]
-async fn hello_deploys_and_runs_on_every_devnet_chain() {
-    let devnet = interplay_devnet::spawn(Config::test().with_chains(2).with_block_time(0))
+/// A chain of the test devnet, with the predeploys installed and the app deployed.
+struct TestChain {
+    id: u64,
+    user: DynProvider,
+    supervisor: DynProvider,
+    stranger: DynProvider,
+}
+
+async fn chains(n: u16) -> (Devnet, Vec<TestChain>) {
+    let devnet = interplay_devnet::spawn(Config::test().with_chains(n).with_block_time(0))
         .await
         .expect("devnet starts");
     let manifest = devnet.manifest().clone();
-    let key: PrivateKeySigner = manifest.accounts[0].private_key.parse().expect("dev key");
-    let sender = key.address();
-    let wallet = EthereumWallet::from(key);
-
+    let signer = |i: usize| -> PrivateKeySigner {
+        manifest.accounts[i].private_key.parse().expect("dev key")
+    };
+    let connect = |i: usize, url: &str| {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer(i)))
+            .connect_http(url.parse().expect("rpc url"))
+            .erased()
+    };
+    let mut out = Vec::new();
     for chain in &manifest.chains {
-        let provider = ProviderBuilder::new()
-            .wallet(wallet.clone())
-            .connect_http(chain.rpc_url.parse().expect("rpc url"));
-        assert_eq!(
-            provider.get_chain_id().await.expect("chain id"),
-            chain.chain_id
-        );
-
-        let hello = Hello::deploy(&provider).await.expect("deploy Hello");
-        let receipt = hello
-            .greet("gm".into())
-            .send()
+        let c = TestChain {
+            id: chain.chain_id,
+            user: connect(0, &chain.rpc_url),
+            supervisor: connect(9, &chain.rpc_url),
+            stranger: connect(5, &chain.rpc_url),
+        };
+        deploy::install_predeploys(&c.user, signer(9).address())
             .await
-            .expect("send greet")
-            .get_receipt()
-            .await
-            .expect("greet mined");
-        assert!(
-            receipt.status(),
-            "greet reverted on chain {}",
-            chain.chain_id
-        );
-
-        let greeted = receipt
-            .decoded_log::<Hello::Greeted>()
-            .expect("Greeted event");
-        assert_eq!(greeted.from, sender);
-        assert_eq!(
-            greeted.chainId,
-            alloy::primitives::U256::from(chain.chain_id)
-        );
-        assert_eq!(greeted.message, "gm");
-        assert_eq!(
-            hello.greetings().call().await.expect("greetings"),
-            alloy::primitives::U256::from(1)
-        );
+            .expect("predeploys");
+        let addresses = deploy::deploy_app(&c.user).await.expect("deploy app");
+        assert_eq!(addresses, Addresses::expected(), "same addresses everywhere");
+        out.push(c);
     }
+    (devnet, out)
+}
+
+fn native(work: &Work) -> Vec<u8> {
+    work.search().concat()
+}
+
+#[tokio::test]
+async fn the_contract_search_is_the_native_search_for_many_seeds() {
+    let (devnet, chains) = chains(1).await;
+    let worker = Worker::new(Addresses::expected().worker, &chains[0].user);
+    let mut works = Vec::new();
+    for i in 0u64..24 {
+        let mut seed = keccak256(i.to_be_bytes()).0;
+        seed[31] = 0;
+        works.push(Work::default_for(seed));
+    }
+    // Seeds whose low bytes are not zero, near the 2^256 wrap, bigger ranges, other targets.
+    works.push(Work {
+        seed: [0xff; 32],
+        start: 0,
+        end: 600,
+        target: target_for_bits(4),
+    });
+    works.push(Work {
+        seed: keccak256(b"interplay").0,
+        start: 10_000,
+        end: 14_000,
+        target: target_for_bits(9),
+    });
+    works.push(Work {
+        seed: [0; 32],
+        start: 5,
+        end: 5,
+        target: DEFAULT_TARGET,
+    });
+    for work in &works {
+        let found = worker
+            .search(work.seed.into(), work.start, work.end, U256::from_be_bytes(work.target))
+            .call()
+            .await
+            .expect("search");
+        assert_eq!(found.to_vec(), native(work), "seed {:x?}", work.seed);
+    }
+    assert!(works.iter().map(|w| w.search().len()).sum::<usize>() > 100);
     devnet.shutdown().await;
+}
+
+/// What a relayer does for one `SentMessage` log: the payload is the log's topics then its data.
+fn sent_message(log: &Log, block_timestamp: u64, source: u64) -> (L2ToL2CrossDomainMessenger::Identifier, Bytes) {
+    let mut payload: Vec<u8> = log.topics().iter().flat_map(|t| t.0).collect();
+    payload.extend_from_slice(&log.data().data);
+    let id = L2ToL2CrossDomainMessenger::Identifier {
+        origin: log.address(),
+        blockNumber: U256::from(log.block_number.expect("mined")),
+        logIndex: U256::from(log.log_index.expect("mined")),
+        timestamp: U256::from(block_timestamp),
+        chainId: U256::from(source),
+    };
+    (id, payload.into())
+}
+
+/// The `SentMessage` logs of a transaction, ready to relay.
+async fn outgoing(chain: &TestChain, logs: &[Log]) -> Vec<(L2ToL2CrossDomainMessenger::Identifier, Bytes)> {
+    let mut out = Vec::new();
+    for log in logs {
+        if log.address() != deploy::L2_TO_L2_MESSENGER
+            || log.topic0() != Some(&L2ToL2CrossDomainMessenger::SentMessage::SIGNATURE_HASH)
+        {
+            continue;
+        }
+        let block = chain
+            .user
+            .get_block_by_number(log.block_number.expect("mined").into())
+            .await
+            .expect("rpc")
+            .expect("block");
+        out.push(sent_message(log, block.header.timestamp, chain.id));
+    }
+    out
+}
+
+/// Attests the message on `to` as the supervisor, then relays it as an ordinary account.
+async fn attest_and_relay(
+    to: &TestChain,
+    id: &L2ToL2CrossDomainMessenger::Identifier,
+    payload: &Bytes,
+) -> alloy::rpc::types::TransactionReceipt {
+    let inbox = CrossL2Inbox::new(deploy::CROSS_L2_INBOX, &to.supervisor);
+    let inbox_id = CrossL2Inbox::Identifier {
+        origin: id.origin,
+        blockNumber: id.blockNumber,
+        logIndex: id.logIndex,
+        timestamp: id.timestamp,
+        chainId: id.chainId,
+    };
+    let attested = inbox
+        .attest(inbox_id, keccak256(payload))
+        .send()
+        .await
+        .expect("attest")
+        .get_receipt()
+        .await
+        .expect("attest mined");
+    assert!(attested.status());
+    relay(to, id, payload).await.expect("relay succeeds")
+}
+
+async fn relay(
+    to: &TestChain,
+    id: &L2ToL2CrossDomainMessenger::Identifier,
+    payload: &Bytes,
+) -> Result<alloy::rpc::types::TransactionReceipt, alloy::contract::Error> {
+    let messenger = L2ToL2CrossDomainMessenger::new(deploy::L2_TO_L2_MESSENGER, &to.stranger);
+    let call = messenger.relayMessage(id.clone(), payload.clone());
+    // eth_call first: a revert comes back with its reason.
+    call.call().await?;
+    Ok(call.send().await?.get_receipt().await.expect("relay mined"))
+}
+
+fn reverted_with<E: SolError>(result: Result<impl std::fmt::Debug, alloy::contract::Error>) {
+    let err = result.expect_err("must revert");
+    let data = err.as_revert_data().unwrap_or_else(|| panic!("no revert data: {err}"));
+    assert_eq!(&data[..4], &E::SELECTOR, "reverted with {data}, expected {}", E::SIGNATURE);
+}
+
+fn mined_seed(logs: &[Log]) -> B256 {
+    logs.iter()
+        .find_map(|l| l.log_decode::<Worker::Mined>().ok())
+        .expect("a Mined event")
+        .inner
+        .data
+        .seed
+}
+
+#[tokio::test]
+async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
+    let (devnet, chains) = chains(2).await;
+    let (a, b) = (&chains[0], &chains[1]);
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+
+    let run = pow
+        .run(addresses.worker, vec![U256::from(a.id), U256::from(b.id)])
+        .send()
+        .await
+        .expect("run")
+        .get_receipt()
+        .await
+        .expect("run mined");
+    assert!(run.status());
+    let run_logs = run.inner.logs().to_vec();
+    let run_id = U256::from(1);
+    // The local worker reported inside the same transaction, with this block's seed.
+    let seed_a = mined_seed(&run_logs);
+    let block = a
+        .user
+        .get_block_by_number(run.block_number.expect("mined").into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    assert_eq!(
+        seed_a.0,
+        interplay_pow::seed(a.id, block.header.timestamp, &block.header.parent_hash.0),
+        "the contract's seed is the shared definition"
+    );
+
+    // A → B: the request to B's worker. B's worker mines and sends its report back.
+    let to_b = outgoing(a, &run_logs).await;
+    assert_eq!(to_b.len(), 1, "one message, to chain B");
+    let on_b = attest_and_relay(b, &to_b[0].0, &to_b[0].1).await;
+    let b_logs = on_b.inner.logs().to_vec();
+    let seed_b = mined_seed(&b_logs);
+    let to_a = outgoing(b, &b_logs).await;
+    assert_eq!(to_a.len(), 1, "one report, back to chain A");
+
+    // A stranger cannot report for B, and cannot run B's worker on A's behalf.
+    let stranger_pow = InteropPoW::new(addresses.interop_pow, &a.stranger);
+    let fake = (run_id, seed_b, 0u64, Bytes::from(vec![0, 0, 0, 1])).abi_encode_params_for_test();
+    reverted_with::<InteropPoW::NotAuthorized>(stranger_pow.reportResults(fake).call().await);
+    let stranger_worker = Worker::new(addresses.worker, &b.stranger);
+    reverted_with::<Worker::NotCoordinator>(
+        stranger_worker.run(run_id, addresses.interop_pow).call().await,
+    );
+
+    // A forged report: B's payload with other results, never attested by the supervisor.
+    let mut forged = to_a[0].1.to_vec();
+    let last = forged.len() - 40;
+    forged[last] ^= 1;
+    reverted_with::<CrossL2Inbox::NotAttested>(relay(a, &to_a[0].0, &forged.into()).await);
+
+    let on_a = attest_and_relay(a, &to_a[0].0, &to_a[0].1).await;
+    let all = on_a
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<InteropPoW::AllResults>().ok())
+        .expect("AllResults once both chains reported")
+        .inner
+        .data
+        .results;
+    let expected = [
+        native(&Work::default_for(seed_a.0)),
+        native(&Work::default_for(seed_b.0)),
+    ]
+    .concat();
+    assert_eq!(all.to_vec(), expected);
+    assert_eq!(pow.allResults_1().call().await.expect("allResults").to_vec(), expected);
+    let worker_b = Worker::new(addresses.worker, &b.user);
+    assert_eq!(
+        worker_b.localResultLog().call().await.expect("log").to_vec(),
+        native(&Work::default_for(seed_b.0))
+    );
+
+    // The same message again: attested, but already relayed.
+    reverted_with::<L2ToL2CrossDomainMessenger::MessageAlreadyRelayed>(
+        relay(a, &to_a[0].0, &to_a[0].1).await,
+    );
+
+    // Gas of a local-only run of the seed's default work (the seed spends 362k–708k).
+    let local = pow
+        .run(addresses.worker, vec![U256::from(a.id)])
+        .send()
+        .await
+        .expect("run")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(local.status());
+    println!(
+        "gas: two-chain run on A {}, relay on B {}, relay on A {}, local-only run {}",
+        run.gas_used, on_b.gas_used, on_a.gas_used, local.gas_used
+    );
+    devnet.shutdown().await;
+}
+
+trait ForTest {
+    fn abi_encode_params_for_test(&self) -> Bytes;
+}
+
+impl ForTest for (U256, B256, u64, Bytes) {
+    fn abi_encode_params_for_test(&self) -> Bytes {
+        use alloy::sol_types::SolValue;
+        self.abi_encode_params().into()
+    }
 }

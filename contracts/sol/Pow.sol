@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IL2ToL2CrossDomainMessenger} from "./Interop.sol";
+
+/// The proof-of-work search, bit for bit `interplay-pow`'s: preimage = seed + i (256-bit,
+/// wrapping), kept when keccak256(preimage) < target. For the seed's work (seed with a zero last
+/// byte, i in 0..255) seed + i is exactly seed ‖ i.
+library PowSearch {
+    uint64 internal constant DEFAULT_START = 0;
+    uint64 internal constant DEFAULT_END = 255;
+    uint256 internal constant DEFAULT_TARGET = 2 ** 250 - 1;
+    /// Largest range one report may cover (keeps a run inside a block's gas).
+    uint64 internal constant MAX_RANGE = 1 << 16;
+
+    error RangeTooLarge(uint64 start, uint64 end);
+
+    /// The first 31 bytes of keccak256(chainid ‖ timestamp ‖ blockhash(number - 1)), then 0.
+    function seedHere() internal view returns (bytes32) {
+        bytes32 h = keccak256(abi.encodePacked(block.chainid, block.timestamp, blockhash(block.number - 1)));
+        return h & ~bytes32(uint256(0xff));
+    }
+
+    /// Offsets (i - start) of the results, as packed big-endian uint32s: 4 bytes per result
+    /// instead of 32, since seed and start give the preimages back.
+    function offsets(bytes32 seed, uint64 start, uint64 end, uint256 target) internal pure returns (bytes memory out) {
+        if (end < start || end - start > MAX_RANGE) revert RangeTooLarge(start, end);
+        assembly {
+            out := mload(0x40)
+            let p := add(out, 0x20)
+            for { let i := start } lt(i, end) { i := add(i, 1) } {
+                mstore(0, add(seed, i))
+                if lt(keccak256(0, 32), target) {
+                    mstore(p, shl(224, sub(i, start)))
+                    p := add(p, 4)
+                }
+            }
+            mstore(out, sub(p, add(out, 0x20)))
+            mstore(0x40, and(add(p, 63), not(31)))
+        }
+    }
+
+    /// The 32-byte preimages for packed offsets.
+    function expand(bytes32 seed, uint64 start, bytes memory packed) internal pure returns (bytes memory out) {
+        uint256 n = packed.length / 4;
+        out = new bytes(n * 32);
+        for (uint256 k = 0; k < n; k++) {
+            uint256 offset = uint32(bytes4(
+                bytes.concat(packed[4 * k], packed[4 * k + 1], packed[4 * k + 2], packed[4 * k + 3])
+            ));
+            bytes32 preimage;
+            unchecked {
+                preimage = bytes32(uint256(seed) + start + offset);
+            }
+            assembly {
+                mstore(add(add(out, 0x20), mul(k, 32)), preimage)
+            }
+        }
+    }
+}
+
+/// Mines on its chain when the coordinator asks, locally or through the messenger, and reports
+/// back. Deployed at the same address on every chain.
+contract Worker {
+    IL2ToL2CrossDomainMessenger internal constant MESSENGER =
+        IL2ToL2CrossDomainMessenger(0x4200000000000000000000000000000000000023);
+
+    error NotCoordinator(address caller);
+
+    /// The last run's seed, start and packed offsets on this chain (`localResultLog`).
+    bytes32 internal lastSeed;
+    uint64 internal lastStart;
+    bytes internal lastOffsets;
+
+    event Mined(uint256 indexed runId, address indexed coordinator, uint256 origin, bytes32 seed, uint256 results);
+
+    /// The seed's entry point: the default work.
+    function run(uint256 runId, address coordinator) external {
+        runWork(runId, coordinator, PowSearch.DEFAULT_START, PowSearch.DEFAULT_END, PowSearch.DEFAULT_TARGET);
+    }
+
+    /// Work of any size: indices `start..end` below `target`.
+    function runWork(uint256 runId, address coordinator, uint64 start, uint64 end, uint256 target) public {
+        uint256 origin;
+        if (msg.sender == address(MESSENGER)) {
+            (address sender, uint256 source) = MESSENGER.crossDomainMessageContext();
+            if (sender != coordinator) revert NotCoordinator(sender);
+            origin = source;
+        } else if (msg.sender == coordinator) {
+            origin = block.chainid;
+        } else {
+            revert NotCoordinator(msg.sender);
+        }
+        bytes32 seed = PowSearch.seedHere();
+        bytes memory found = PowSearch.offsets(seed, start, end, target);
+        lastSeed = seed;
+        lastStart = start;
+        lastOffsets = found;
+        emit Mined(runId, coordinator, origin, seed, found.length / 4);
+        bytes memory report = abi.encodeCall(InteropPoW.reportResults, (abi.encode(runId, seed, start, found)));
+        if (origin == block.chainid) {
+            (bool ok, bytes memory reason) = coordinator.call(report);
+            if (!ok) {
+                assembly {
+                    revert(add(reason, 32), mload(reason))
+                }
+            }
+        } else {
+            MESSENGER.sendMessage(origin, coordinator, report);
+        }
+    }
+
+    /// The seed's `compute()`: this block's default work, as concatenated 32-byte results.
+    function compute() external view returns (bytes memory) {
+        bytes32 seed = PowSearch.seedHere();
+        return PowSearch.expand(
+            seed,
+            PowSearch.DEFAULT_START,
+            PowSearch.offsets(seed, PowSearch.DEFAULT_START, PowSearch.DEFAULT_END, PowSearch.DEFAULT_TARGET)
+        );
+    }
+
+    /// Any work, for checking the search against other implementations.
+    function search(bytes32 seed, uint64 start, uint64 end, uint256 target) external pure returns (bytes memory) {
+        return PowSearch.expand(seed, start, PowSearch.offsets(seed, start, end, target));
+    }
+
+    /// The last run's results on this chain, as concatenated 32-byte results.
+    function localResultLog() external view returns (bytes memory) {
+        return PowSearch.expand(lastSeed, lastStart, lastOffsets);
+    }
+}
+
+/// Coordinates a run on chain A: asks the `Worker` on each chain (itself directly, the others
+/// through the messenger) and collects their reports, tagged by run and chain.
+contract InteropPoW {
+    IL2ToL2CrossDomainMessenger internal constant MESSENGER =
+        IL2ToL2CrossDomainMessenger(0x4200000000000000000000000000000000000023);
+
+    struct Run {
+        address requester;
+        address worker;
+        uint32 chains;
+        uint32 reported;
+    }
+
+    struct Report {
+        bytes32 seed;
+        uint64 start;
+        bytes offsets;
+    }
+
+    error NoChains();
+    error NotAuthorized(address caller, uint256 source);
+    error AlreadyReported(uint256 runId, uint256 chainId);
+    error UnknownRun(uint256 runId);
+
+    event RunStarted(
+        uint256 indexed runId, address indexed requester, address worker, uint256[] chainIds, uint64 start, uint64 end, uint256 target
+    );
+    event ResultsReported(uint256 indexed runId, uint256 indexed chainId, bytes32 seed, uint64 start, bytes offsets);
+    event AllResults(bytes results);
+
+    uint256 public lastRun;
+    mapping(uint256 => Run) public runs;
+    /// runId => chainId => 1 asked, 2 reported.
+    mapping(uint256 => mapping(uint256 => uint256)) public chainState;
+    mapping(uint256 => uint256[]) internal runChains;
+    mapping(uint256 => mapping(uint256 => Report)) internal reports;
+
+    /// The seed's entry point: the default work on every chain in `chainIds`.
+    function run(address worker, uint256[] calldata chainIds) external returns (uint256) {
+        return runWork(worker, chainIds, PowSearch.DEFAULT_START, PowSearch.DEFAULT_END, PowSearch.DEFAULT_TARGET);
+    }
+
+    /// Work of any size on every chain in `chainIds`.
+    function runWork(address worker, uint256[] calldata chainIds, uint64 start, uint64 end, uint256 target)
+        public
+        returns (uint256 runId)
+    {
+        if (chainIds.length == 0) revert NoChains();
+        runId = ++lastRun;
+        runs[runId] = Run(msg.sender, worker, uint32(chainIds.length), 0);
+        runChains[runId] = chainIds;
+        emit RunStarted(runId, msg.sender, worker, chainIds, start, end, target);
+        bool local;
+        for (uint256 k = 0; k < chainIds.length; k++) {
+            chainState[runId][chainIds[k]] = 1;
+            if (chainIds[k] == block.chainid) {
+                local = true;
+            } else {
+                MESSENGER.sendMessage(
+                    chainIds[k], worker, abi.encodeCall(Worker.runWork, (runId, address(this), start, end, target))
+                );
+            }
+        }
+        // Last, so its report finds every chain marked as asked.
+        if (local) Worker(worker).runWork(runId, address(this), start, end, target);
+    }
+
+    /// Only the run's worker may report: locally, or through the messenger from a chain the run
+    /// asked, once per chain.
+    function reportResults(bytes calldata _results) external {
+        (uint256 runId, bytes32 seed, uint64 start, bytes memory offsets) =
+            abi.decode(_results, (uint256, bytes32, uint64, bytes));
+        Run storage r = runs[runId];
+        if (r.worker == address(0)) revert UnknownRun(runId);
+        uint256 source;
+        if (msg.sender == address(MESSENGER)) {
+            address sender;
+            (sender, source) = MESSENGER.crossDomainMessageContext();
+            if (sender != r.worker) revert NotAuthorized(sender, source);
+        } else if (msg.sender == r.worker) {
+            source = block.chainid;
+        } else {
+            revert NotAuthorized(msg.sender, block.chainid);
+        }
+        uint256 state = chainState[runId][source];
+        if (state == 0) revert NotAuthorized(msg.sender, source);
+        if (state == 2) revert AlreadyReported(runId, source);
+        chainState[runId][source] = 2;
+        reports[runId][source] = Report(seed, start, offsets);
+        emit ResultsReported(runId, source, seed, start, offsets);
+        if (++r.reported == r.chains) emit AllResults(allResults(runId));
+    }
+
+    /// One chain's results of a run, as concatenated 32-byte results.
+    function results(uint256 runId, uint256 chainId) public view returns (bytes memory) {
+        Report storage rep = reports[runId][chainId];
+        return PowSearch.expand(rep.seed, rep.start, rep.offsets);
+    }
+
+    /// Every result a run has so far, chain by chain in the order asked.
+    function allResults(uint256 runId) public view returns (bytes memory out) {
+        uint256[] storage chains = runChains[runId];
+        for (uint256 k = 0; k < chains.length; k++) {
+            out = bytes.concat(out, results(runId, chains[k]));
+        }
+    }
+
+    /// The seed's `allResults()`: the latest run's.
+    function allResults() external view returns (bytes memory) {
+        return allResults(lastRun);
+    }
+
+    function chainsOf(uint256 runId) external view returns (uint256[] memory) {
+        return runChains[runId];
+    }
+}
