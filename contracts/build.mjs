@@ -21,7 +21,8 @@ const input = {
   language: 'Solidity',
   sources,
   settings: {
-    optimizer: { enabled: true, runs: 200 },
+    optimizer: { enabled: true, runs: 100000 },
+    viaIR: true,
     evmVersion: 'cancun',
     // No metadata hash: keeps bytecode identical across machines and paths.
     metadata: { bytecodeHash: 'none', appendCBOR: false },

@@ -21,8 +21,8 @@ library PowSearch {
         return h & ~bytes32(uint256(0xff));
     }
 
-    /// Offsets (i - start) of the results, as packed big-endian uint32s: 4 bytes per result
-    /// instead of 32, since seed and start give the preimages back.
+    /// Offsets (i - start) of the results, as packed big-endian uint16s (a range is at most
+    /// 2^16): 2 bytes per result instead of 32, since seed and start give the preimages back.
     function offsets(bytes32 seed, uint64 start, uint64 end, uint256 target) internal pure returns (bytes memory out) {
         if (end < start || end - start > MAX_RANGE) revert RangeTooLarge(start, end);
         assembly {
@@ -31,8 +31,8 @@ library PowSearch {
             for { let i := start } lt(i, end) { i := add(i, 1) } {
                 mstore(0, add(seed, i))
                 if lt(keccak256(0, 32), target) {
-                    mstore(p, shl(224, sub(i, start)))
-                    p := add(p, 4)
+                    mstore(p, shl(240, sub(i, start)))
+                    p := add(p, 2)
                 }
             }
             mstore(out, sub(p, add(out, 0x20)))
@@ -40,21 +40,38 @@ library PowSearch {
         }
     }
 
+    /// The 32-byte preimages for `start` (8 bytes) followed by packed offsets.
+    function expandPacked(bytes32 seed, bytes memory found) internal pure returns (bytes memory out) {
+        if (found.length < 8) return "";
+        uint64 start;
+        assembly {
+            start := shr(192, mload(add(found, 32)))
+        }
+        return expandAt(seed, start, found, 8);
+    }
+
     /// The 32-byte preimages for packed offsets.
-    function expand(bytes32 seed, uint64 start, bytes memory packed) internal pure returns (bytes memory out) {
-        uint256 n = packed.length / 4;
-        out = new bytes(n * 32);
-        for (uint256 k = 0; k < n; k++) {
-            uint256 offset = uint32(bytes4(
-                bytes.concat(packed[4 * k], packed[4 * k + 1], packed[4 * k + 2], packed[4 * k + 3])
-            ));
-            bytes32 preimage;
-            unchecked {
-                preimage = bytes32(uint256(seed) + start + offset);
+    function expand(bytes32 seed, uint64 start, bytes memory packed) internal pure returns (bytes memory) {
+        return expandAt(seed, start, packed, 0);
+    }
+
+    /// seed + start + offset for each 2-byte offset in `packed` from byte `skip` on.
+    function expandAt(bytes32 seed, uint64 start, bytes memory packed, uint256 skip)
+        private
+        pure
+        returns (bytes memory out)
+    {
+        assembly {
+            let n := div(sub(mload(packed), skip), 2)
+            let src := add(add(packed, 32), skip)
+            out := mload(0x40)
+            mstore(out, mul(n, 32))
+            let dst := add(out, 32)
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let offset := shr(240, mload(add(src, mul(k, 2))))
+                mstore(add(dst, mul(k, 32)), add(seed, add(start, offset)))
             }
-            assembly {
-                mstore(add(add(out, 0x20), mul(k, 32)), preimage)
-            }
+            mstore(0x40, add(dst, mul(n, 32)))
         }
     }
 }
@@ -67,12 +84,12 @@ contract Worker {
 
     error NotCoordinator(address caller);
 
-    /// The last run's seed, start and packed offsets on this chain (`localResultLog`).
+    /// The last run's seed, and its start followed by the packed offsets (`localResultLog`):
+    /// two storage slots for the seed's default work.
     bytes32 internal lastSeed;
-    uint64 internal lastStart;
-    bytes internal lastOffsets;
+    bytes internal lastFound;
 
-    event Mined(uint256 indexed runId, address indexed coordinator, uint256 origin, bytes32 seed, uint256 results);
+    event Mined(uint256 indexed runId, uint256 origin, bytes32 seed, uint256 results);
 
     /// The seed's entry point: the default work.
     function run(uint256 runId, address coordinator) external {
@@ -92,12 +109,12 @@ contract Worker {
             revert NotCoordinator(msg.sender);
         }
         bytes32 seed = PowSearch.seedHere();
-        bytes memory found = PowSearch.offsets(seed, start, end, target);
+        // `start` then the offsets: what both the log here and the report keep.
+        bytes memory found = abi.encodePacked(start, PowSearch.offsets(seed, start, end, target));
         lastSeed = seed;
-        lastStart = start;
-        lastOffsets = found;
-        emit Mined(runId, coordinator, origin, seed, found.length / 4);
-        bytes memory report = abi.encodeCall(InteropPoW.reportResults, (abi.encode(runId, seed, start, found)));
+        lastFound = found;
+        emit Mined(runId, origin, seed, (found.length - 8) / 2);
+        bytes memory report = abi.encodeCall(InteropPoW.reportResults, (abi.encode(runId, seed, found)));
         if (origin == block.chainid) {
             (bool ok, bytes memory reason) = coordinator.call(report);
             if (!ok) {
@@ -127,7 +144,7 @@ contract Worker {
 
     /// The last run's results on this chain, as concatenated 32-byte results.
     function localResultLog() external view returns (bytes memory) {
-        return PowSearch.expand(lastSeed, lastStart, lastOffsets);
+        return PowSearch.expandPacked(lastSeed, lastFound);
     }
 }
 
@@ -137,17 +154,19 @@ contract InteropPoW {
     IL2ToL2CrossDomainMessenger internal constant MESSENGER =
         IL2ToL2CrossDomainMessenger(0x4200000000000000000000000000000000000023);
 
+    /// One storage slot per run.
     struct Run {
-        address requester;
         address worker;
         uint32 chains;
         uint32 reported;
     }
 
+    /// Two storage slots per report for the seed's default work: results are kept as the seed,
+    /// the start and 2-byte offsets, since seed + start + offset gives each preimage back.
     struct Report {
         bytes32 seed;
-        uint64 start;
-        bytes offsets;
+        /// `start` (8 bytes) then the packed offsets; empty until the chain reported.
+        bytes found;
     }
 
     error NoChains();
@@ -158,14 +177,14 @@ contract InteropPoW {
     event RunStarted(
         uint256 indexed runId, address indexed requester, address worker, uint256[] chainIds, uint64 start, uint64 end, uint256 target
     );
-    event ResultsReported(uint256 indexed runId, uint256 indexed chainId, bytes32 seed, uint64 start, bytes offsets);
+    /// `found` is the start (8 bytes) then 2-byte offsets: result k is seed + start + offset k.
+    event ResultsReported(uint256 indexed runId, uint256 indexed chainId, bytes32 seed, bytes found);
     event AllResults(bytes results);
 
     uint256 public lastRun;
     mapping(uint256 => Run) public runs;
-    /// runId => chainId => 1 asked, 2 reported.
-    mapping(uint256 => mapping(uint256 => uint256)) public chainState;
-    mapping(uint256 => uint256[]) internal runChains;
+    /// The chains a run asked, as uint64s packed four to a word (one slot for up to four).
+    mapping(uint256 => mapping(uint256 => uint256)) internal chainWords;
     mapping(uint256 => mapping(uint256 => Report)) internal reports;
 
     /// The seed's entry point: the default work on every chain in `chainIds`.
@@ -180,12 +199,16 @@ contract InteropPoW {
     {
         if (chainIds.length == 0) revert NoChains();
         runId = ++lastRun;
-        runs[runId] = Run(msg.sender, worker, uint32(chainIds.length), 0);
-        runChains[runId] = chainIds;
+        runs[runId] = Run(worker, uint32(chainIds.length), 0);
         emit RunStarted(runId, msg.sender, worker, chainIds, start, end, target);
         bool local;
+        uint256 word;
         for (uint256 k = 0; k < chainIds.length; k++) {
-            chainState[runId][chainIds[k]] = 1;
+            word |= uint256(uint64(chainIds[k])) << (64 * (k % 4));
+            if (k % 4 == 3 || k == chainIds.length - 1) {
+                chainWords[runId][k / 4] = word;
+                word = 0;
+            }
             if (chainIds[k] == block.chainid) {
                 local = true;
             } else {
@@ -201,8 +224,7 @@ contract InteropPoW {
     /// Only the run's worker may report: locally, or through the messenger from a chain the run
     /// asked, once per chain.
     function reportResults(bytes calldata _results) external {
-        (uint256 runId, bytes32 seed, uint64 start, bytes memory offsets) =
-            abi.decode(_results, (uint256, bytes32, uint64, bytes));
+        (uint256 runId, bytes32 seed, bytes memory found) = abi.decode(_results, (uint256, bytes32, bytes));
         Run storage r = runs[runId];
         if (r.worker == address(0)) revert UnknownRun(runId);
         uint256 source;
@@ -215,27 +237,36 @@ contract InteropPoW {
         } else {
             revert NotAuthorized(msg.sender, block.chainid);
         }
-        uint256 state = chainState[runId][source];
-        if (state == 0) revert NotAuthorized(msg.sender, source);
-        if (state == 2) revert AlreadyReported(runId, source);
-        chainState[runId][source] = 2;
-        reports[runId][source] = Report(seed, start, offsets);
-        emit ResultsReported(runId, source, seed, start, offsets);
+        if (!asked(runId, source)) revert NotAuthorized(msg.sender, source);
+        Report storage report = reports[runId][source];
+        if (report.found.length != 0) revert AlreadyReported(runId, source);
+        report.seed = seed;
+        report.found = found;
+        emit ResultsReported(runId, source, seed, found);
         if (++r.reported == r.chains) emit AllResults(allResults(runId));
     }
 
     /// One chain's results of a run, as concatenated 32-byte results.
     function results(uint256 runId, uint256 chainId) public view returns (bytes memory) {
         Report storage rep = reports[runId][chainId];
-        return PowSearch.expand(rep.seed, rep.start, rep.offsets);
+        return PowSearch.expandPacked(rep.seed, rep.found);
     }
 
     /// Every result a run has so far, chain by chain in the order asked.
     function allResults(uint256 runId) public view returns (bytes memory out) {
-        uint256[] storage chains = runChains[runId];
+        uint256[] memory chains = chainsOf(runId);
         for (uint256 k = 0; k < chains.length; k++) {
             out = bytes.concat(out, results(runId, chains[k]));
         }
+    }
+
+    /// Whether run `runId` asked chain `chainId`.
+    function asked(uint256 runId, uint256 chainId) public view returns (bool) {
+        uint256 n = runs[runId].chains;
+        for (uint256 k = 0; k < n; k++) {
+            if ((chainWords[runId][k / 4] >> (64 * (k % 4))) & type(uint64).max == chainId) return true;
+        }
+        return false;
     }
 
     /// The seed's `allResults()`: the latest run's.
@@ -243,7 +274,10 @@ contract InteropPoW {
         return allResults(lastRun);
     }
 
-    function chainsOf(uint256 runId) external view returns (uint256[] memory) {
-        return runChains[runId];
+    function chainsOf(uint256 runId) public view returns (uint256[] memory chains) {
+        chains = new uint256[](runs[runId].chains);
+        for (uint256 k = 0; k < chains.length; k++) {
+            chains[k] = (chainWords[runId][k / 4] >> (64 * (k % 4))) & type(uint64).max;
+        }
     }
 }

@@ -71,12 +71,20 @@ pub async fn install_predeploys(
         provider.raw_request::<_, ()>("anvil_setCode".into(), (at, code.clone()))
     };
     set_code(CROSS_L2_INBOX, &CrossL2Inbox::DEPLOYED_BYTECODE).await?;
-    set_code(L2_TO_L2_MESSENGER, &L2ToL2CrossDomainMessenger::DEPLOYED_BYTECODE).await?;
+    set_code(
+        L2_TO_L2_MESSENGER,
+        &L2ToL2CrossDomainMessenger::DEPLOYED_BYTECODE,
+    )
+    .await?;
     // `supervisor` is the inbox's storage slot 0.
     provider
         .raw_request::<_, bool>(
             "anvil_setStorageAt".into(),
-            (CROSS_L2_INBOX, B256::ZERO, B256::left_padding_from(supervisor.as_slice())),
+            (
+                CROSS_L2_INBOX,
+                B256::ZERO,
+                B256::left_padding_from(supervisor.as_slice()),
+            ),
         )
         .await?;
     Ok(())

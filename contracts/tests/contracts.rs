@@ -69,7 +69,11 @@ async fn chains(n: u16) -> (Devnet, Vec<TestChain>) {
             .await
             .expect("predeploys");
         let addresses = deploy::deploy_app(&c.user).await.expect("deploy app");
-        assert_eq!(addresses, Addresses::expected(), "same addresses everywhere");
+        assert_eq!(
+            addresses,
+            Addresses::expected(),
+            "same addresses everywhere"
+        );
         out.push(c);
     }
     (devnet, out)
@@ -110,7 +114,12 @@ async fn the_contract_search_is_the_native_search_for_many_seeds() {
     });
     for work in &works {
         let found = worker
-            .search(work.seed.into(), work.start, work.end, U256::from_be_bytes(work.target))
+            .search(
+                work.seed.into(),
+                work.start,
+                work.end,
+                U256::from_be_bytes(work.target),
+            )
             .call()
             .await
             .expect("search");
@@ -121,7 +130,11 @@ async fn the_contract_search_is_the_native_search_for_many_seeds() {
 }
 
 /// What a relayer does for one `SentMessage` log: the payload is the log's topics then its data.
-fn sent_message(log: &Log, block_timestamp: u64, source: u64) -> (L2ToL2CrossDomainMessenger::Identifier, Bytes) {
+fn sent_message(
+    log: &Log,
+    block_timestamp: u64,
+    source: u64,
+) -> (L2ToL2CrossDomainMessenger::Identifier, Bytes) {
     let mut payload: Vec<u8> = log.topics().iter().flat_map(|t| t.0).collect();
     payload.extend_from_slice(&log.data().data);
     let id = L2ToL2CrossDomainMessenger::Identifier {
@@ -135,7 +148,10 @@ fn sent_message(log: &Log, block_timestamp: u64, source: u64) -> (L2ToL2CrossDom
 }
 
 /// The `SentMessage` logs of a transaction, ready to relay.
-async fn outgoing(chain: &TestChain, logs: &[Log]) -> Vec<(L2ToL2CrossDomainMessenger::Identifier, Bytes)> {
+async fn outgoing(
+    chain: &TestChain,
+    logs: &[Log],
+) -> Vec<(L2ToL2CrossDomainMessenger::Identifier, Bytes)> {
     let mut out = Vec::new();
     for log in logs {
         if log.address() != deploy::L2_TO_L2_MESSENGER
@@ -194,8 +210,15 @@ async fn relay(
 
 fn reverted_with<E: SolError>(result: Result<impl std::fmt::Debug, alloy::contract::Error>) {
     let err = result.expect_err("must revert");
-    let data = err.as_revert_data().unwrap_or_else(|| panic!("no revert data: {err}"));
-    assert_eq!(&data[..4], &E::SELECTOR, "reverted with {data}, expected {}", E::SIGNATURE);
+    let data = err
+        .as_revert_data()
+        .unwrap_or_else(|| panic!("no revert data: {err}"));
+    assert_eq!(
+        &data[..4],
+        &E::SELECTOR,
+        "reverted with {data}, expected {}",
+        E::SIGNATURE
+    );
 }
 
 fn mined_seed(logs: &[Log]) -> B256 {
@@ -250,11 +273,19 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
 
     // A stranger cannot report for B, and cannot run B's worker on A's behalf.
     let stranger_pow = InteropPoW::new(addresses.interop_pow, &a.stranger);
-    let fake = (run_id, seed_b, 0u64, Bytes::from(vec![0, 0, 0, 1])).abi_encode_params_for_test();
+    let fake = (
+        run_id,
+        seed_b,
+        Bytes::from(vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+    )
+        .abi_encode_params_for_test();
     reverted_with::<InteropPoW::NotAuthorized>(stranger_pow.reportResults(fake).call().await);
     let stranger_worker = Worker::new(addresses.worker, &b.stranger);
     reverted_with::<Worker::NotCoordinator>(
-        stranger_worker.run(run_id, addresses.interop_pow).call().await,
+        stranger_worker
+            .run(run_id, addresses.interop_pow)
+            .call()
+            .await,
     );
 
     // A forged report: B's payload with other results, never attested by the supervisor.
@@ -279,10 +310,22 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     ]
     .concat();
     assert_eq!(all.to_vec(), expected);
-    assert_eq!(pow.allResults_1().call().await.expect("allResults").to_vec(), expected);
+    assert_eq!(
+        pow.allResults_1()
+            .call()
+            .await
+            .expect("allResults")
+            .to_vec(),
+        expected
+    );
     let worker_b = Worker::new(addresses.worker, &b.user);
     assert_eq!(
-        worker_b.localResultLog().call().await.expect("log").to_vec(),
+        worker_b
+            .localResultLog()
+            .call()
+            .await
+            .expect("log")
+            .to_vec(),
         native(&Work::default_for(seed_b.0))
     );
 
@@ -312,7 +355,7 @@ trait ForTest {
     fn abi_encode_params_for_test(&self) -> Bytes;
 }
 
-impl ForTest for (U256, B256, u64, Bytes) {
+impl ForTest for (U256, B256, Bytes) {
     fn abi_encode_params_for_test(&self) -> Bytes {
         use alloy::sol_types::SolValue;
         self.abi_encode_params().into()
