@@ -44,9 +44,14 @@ struct TestChain {
 }
 
 async fn chains(n: u16) -> (Devnet, Vec<TestChain>) {
-    let devnet = interplay_devnet::spawn(Config::test().with_chains(n).with_block_time(0))
-        .await
-        .expect("devnet starts");
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(n)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet starts");
     let manifest = devnet.manifest().clone();
     let signer = |i: usize| -> PrivateKeySigner {
         manifest.accounts[i].private_key.parse().expect("dev key")

@@ -24,6 +24,14 @@ pub struct Config {
     pub manifest_out: Option<PathBuf>,
     /// How long to wait for every chain to answer.
     pub startup_timeout: std::time::Duration,
+    /// Install the predeploys and deploy the contracts on every chain.
+    pub deploy: bool,
+    /// Run the supervisor + auto-relayer (needs `deploy`).
+    pub relay: bool,
+    /// Where the relayer keeps its cursors (default: the devnet's scratch directory).
+    pub relayer_state: Option<PathBuf>,
+    /// How often the relayer looks for new messages.
+    pub relay_poll: std::time::Duration,
 }
 
 impl Default for Config {
@@ -37,6 +45,10 @@ impl Default for Config {
             admin_port: DEFAULT_ADMIN_PORT,
             manifest_out: None,
             startup_timeout: std::time::Duration::from_secs(30),
+            deploy: true,
+            relay: true,
+            relayer_state: None,
+            relay_poll: std::time::Duration::from_millis(250),
         }
     }
 }
@@ -64,6 +76,19 @@ impl Config {
 
     pub fn with_anvil(mut self, anvil: impl Into<PathBuf>) -> Self {
         self.anvil = anvil.into();
+        self
+    }
+
+    /// Chains only: no contracts, no relayer.
+    pub fn bare(mut self) -> Self {
+        self.deploy = false;
+        self.relay = false;
+        self
+    }
+
+    /// Contracts deployed, but no relayer (tests run their own).
+    pub fn without_relayer(mut self) -> Self {
+        self.relay = false;
         self
     }
 

@@ -5,12 +5,16 @@
 mod admin;
 mod anvil;
 mod config;
+pub mod relayer;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 pub use anvil::AnvilChain;
 pub use config::Config;
-use interplay_manifest::{Chain, DevAccount, MANIFEST_VERSION, Manifest};
+use interplay_contracts::deploy::{self, Addresses, CROSS_L2_INBOX, L2_TO_L2_MESSENGER};
+use interplay_manifest::{Chain, Contracts, DevAccount, MANIFEST_VERSION, Manifest};
+pub use relayer::RelayerStatus;
+use relayer::{RelayerConfig, Roles};
 use tokio::{sync::watch, task::JoinHandle};
 
 /// Everything that can stop a devnet from starting.
@@ -52,6 +56,8 @@ pub enum DevnetError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("deploying to chain {chain_id}: {reason}")]
+    Deploy { chain_id: u64, reason: String },
     #[error(transparent)]
     Wait(std::io::Error),
 }
@@ -65,7 +71,37 @@ pub struct Devnet {
     chains: Vec<AnvilChain>,
     stop_admin: watch::Sender<bool>,
     admin: JoinHandle<()>,
+    relayer: Option<RelayerHandle>,
     _scratch: tempfile::TempDir,
+}
+
+/// The auto-relayer running inside the devnet.
+#[derive(Debug)]
+pub struct RelayerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<RelayerStatus>,
+    pub status: watch::Receiver<RelayerStatus>,
+}
+
+impl RelayerHandle {
+    /// Starts the relayer on a tokio task.
+    pub fn start(config: RelayerConfig) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let (status_tx, status) = watch::channel(RelayerStatus::default());
+        let task = tokio::spawn(relayer::run(config, stop_rx, status_tx));
+        Self { stop, task, status }
+    }
+
+    /// Asks it to stop after the current round and waits.
+    pub async fn stop(self) -> RelayerStatus {
+        let _ = self.stop.send(true);
+        self.task.await.unwrap_or_default()
+    }
+
+    /// Kills it where it stands (as a crash would), without saving anything more.
+    pub fn kill(self) {
+        self.task.abort();
+    }
 }
 
 impl Devnet {
@@ -78,8 +114,16 @@ impl Devnet {
         format!("http://{}/manifest.json", self.admin_addr)
     }
 
-    /// Stops the admin server and every chain, waiting for each to exit.
+    /// The auto-relayer's progress, if it runs.
+    pub fn relayer_status(&self) -> Option<RelayerStatus> {
+        self.relayer.as_ref().map(|r| r.status.borrow().clone())
+    }
+
+    /// Stops the admin server, the relayer and every chain, waiting for each to exit.
     pub async fn shutdown(self) {
+        if let Some(relayer) = self.relayer {
+            relayer.stop().await;
+        }
         let _ = self.stop_admin.send(true);
         let _ = self.admin.await;
         for chain in self.chains {
@@ -132,6 +176,28 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         return Err(err);
     }
 
+    let accounts = read_accounts(&accounts_file)?;
+    let roles = relayer::roles(&accounts);
+    let contracts = match (&roles, config.deploy) {
+        (Some(roles), true) => Some(install(&chains, roles).await?),
+        _ => None,
+    };
+    let relayer = match (&roles, config.relay && contracts.is_some()) {
+        (Some(roles), true) => Some(RelayerHandle::start(RelayerConfig {
+            chains: chains
+                .iter()
+                .map(|c| (c.chain_id, c.rpc_url.clone()))
+                .collect(),
+            supervisor_key: roles.supervisor.clone(),
+            relayer_key: roles.relayer.clone(),
+            state: config
+                .relayer_state
+                .clone()
+                .unwrap_or_else(|| scratch.path().join("relayer-cursors.json")),
+            poll: config.relay_poll,
+        })),
+        _ => None,
+    };
     let manifest = Arc::new(Manifest {
         version: MANIFEST_VERSION,
         chains: chains
@@ -143,7 +209,8 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
             })
             .collect(),
         block_time: config.block_time,
-        accounts: read_accounts(&accounts_file)?,
+        accounts,
+        contracts,
     });
     if let Some(path) = &config.manifest_out {
         write_manifest(path, &manifest)?;
@@ -158,7 +225,50 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         chains,
         stop_admin,
         admin,
+        relayer,
         _scratch: scratch,
+    })
+}
+
+/// Installs the predeploys (the supervisor attests) and deploys the app on every chain.
+async fn install(chains: &[AnvilChain], roles: &Roles) -> Result<Contracts, DevnetError> {
+    let err = |chain_id: u64| {
+        move |e: String| DevnetError::Deploy {
+            chain_id,
+            reason: e,
+        }
+    };
+    let supervisor = Roles::address(&roles.supervisor).ok_or_else(|| err(0)("bad key".into()))?;
+    let deployer: alloy::signers::local::PrivateKeySigner = roles
+        .deployer
+        .parse()
+        .map_err(|e| err(0)(format!("deployer key: {e}")))?;
+    let mut addresses = Addresses::expected();
+    for chain in chains {
+        let url = chain
+            .rpc_url
+            .parse()
+            .map_err(|_| DevnetError::BadUrl(chain.rpc_url.clone()))?;
+        let provider = alloy::providers::ProviderBuilder::new()
+            .wallet(alloy::network::EthereumWallet::from(deployer.clone()))
+            .connect_http(url);
+        deploy::install_predeploys(&provider, supervisor)
+            .await
+            .map_err(|e| err(chain.chain_id)(e.to_string()))?;
+        addresses = deploy::deploy_app(&provider)
+            .await
+            .map_err(|e| err(chain.chain_id)(e.to_string()))?;
+        tracing::info!(target: "devnet", chain_id = chain.chain_id, interop_pow = %addresses.interop_pow, worker = %addresses.worker, "contracts ready");
+    }
+    Ok(Contracts {
+        interop_pow: addresses.interop_pow.to_string(),
+        worker: addresses.worker.to_string(),
+        messenger: L2_TO_L2_MESSENGER.to_string(),
+        inbox: CROSS_L2_INBOX.to_string(),
+        supervisor: supervisor.to_string(),
+        relayer: Roles::address(&roles.relayer)
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
     })
 }
 

@@ -32,6 +32,15 @@ struct Args {
     /// The anvil executable (default: the project's npm install, then PATH).
     #[arg(long, env = "ANVIL")]
     anvil: Option<PathBuf>,
+    /// Chains only: no predeploys, no contracts, no relayer.
+    #[arg(long)]
+    bare: bool,
+    /// Deploy the contracts but run no auto-relayer (relay by hand or with another relayer).
+    #[arg(long, conflicts_with = "bare")]
+    no_relay: bool,
+    /// Where the relayer keeps its cursors between runs.
+    #[arg(long)]
+    relayer_state: Option<PathBuf>,
 }
 
 impl Args {
@@ -43,6 +52,12 @@ impl Args {
         config.first_rpc_port = self.port;
         config.admin_port = self.admin_port;
         config.manifest_out = self.manifest_out;
+        config.relayer_state = self.relayer_state;
+        if self.bare {
+            config = config.bare();
+        } else if self.no_relay {
+            config = config.without_relayer();
+        }
         if let Some(anvil) = self.anvil {
             config = config.with_anvil(anvil);
         }

@@ -80,6 +80,7 @@ mod tests {
             chains: interplay_manifest::local_chains(1, "127.0.0.1"),
             block_time: 1,
             accounts: vec![],
+            contracts: None,
         };
         let mut chain = ChainView::from_manifest(&manifest).remove(0);
         chain.observe(Ok(7));

@@ -23,6 +23,24 @@ pub struct Manifest {
     pub block_time: u64,
     /// Pre-funded development accounts (anvil's well-known mnemonic).
     pub accounts: Vec<DevAccount>,
+    /// Where the contracts are (the same address on every chain), once deployed.
+    #[serde(default)]
+    pub contracts: Option<Contracts>,
+}
+
+/// Contract addresses, `0x`-hex, identical on every chain of the devnet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contracts {
+    pub interop_pow: String,
+    pub worker: String,
+    /// `L2ToL2CrossDomainMessenger` predeploy.
+    pub messenger: String,
+    /// `CrossL2Inbox` predeploy.
+    pub inbox: String,
+    /// The account that attests source logs on each inbox (the devnet's supervisor).
+    pub supervisor: String,
+    /// The account the devnet's auto-relayer sends relays from.
+    pub relayer: String,
 }
 
 /// One chain of the devnet.
@@ -84,6 +102,7 @@ mod tests {
                 address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
                 private_key: "0xac09".into(),
             }],
+            contracts: None,
         };
         let json = serde_json::to_string(&manifest).expect("serialize");
         let back: Manifest = serde_json::from_str(&json).expect("deserialize");
