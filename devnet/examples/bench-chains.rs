@@ -1,0 +1,140 @@
+//! Issue 5's figures: time from `run` mined on chain A to every result stored there, for 2 and 4
+//! chains (median of 10), and the gas of `run`, `relayMessage` and the report per chain.
+//! `scripts/bench-chains.sh` runs it (release build, real anvil chains, the devnet's relayer).
+
+use std::time::{Duration, Instant};
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
+    signers::local::PrivateKeySigner,
+    sol_types::SolEvent,
+};
+use interplay_contracts::{InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER};
+use interplay_devnet::Config;
+
+const RUNS: usize = 10;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    for chains in [2u16, 4] {
+        // Blocks every second, as on the playground's devnet, so timings include block waits.
+        let devnet =
+            interplay_devnet::spawn(Config::test().with_chains(chains).with_block_time(1)).await?;
+        let m = devnet.manifest().clone();
+        let key: PrivateKeySigner = m.accounts[0].private_key.parse()?;
+        let connect = |url: &str| -> anyhow::Result<DynProvider> {
+            Ok(ProviderBuilder::new()
+                .wallet(EthereumWallet::from(key.clone()))
+                .connect_http(url.parse()?)
+                .erased())
+        };
+        let a = connect(&m.chains[0].rpc_url)?;
+        let contracts = m.contracts.clone().expect("contracts");
+        let pow = InteropPoW::new(contracts.interop_pow.parse::<Address>()?, a.clone());
+        let worker: Address = contracts.worker.parse()?;
+        let ids: Vec<U256> = m.chains.iter().map(|c| U256::from(c.chain_id)).collect();
+        let mut latencies = Vec::new();
+        let mut run_gas = Vec::new();
+        for _ in 0..RUNS {
+            let receipt = pow
+                .run(worker, ids.clone())
+                .send()
+                .await?
+                .get_receipt()
+                .await?;
+            let mined = Instant::now();
+            run_gas.push(receipt.gas_used as f64);
+            let run_id = receipt
+                .inner
+                .logs()
+                .iter()
+                .find_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
+                .expect("RunStarted")
+                .inner
+                .data
+                .runId;
+            let deadline = mined + Duration::from_secs(120);
+            while pow.runs(run_id).call().await?.reported < u32::from(chains) {
+                anyhow::ensure!(Instant::now() < deadline, "run {run_id} did not complete");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            latencies.push(mined.elapsed().as_secs_f64() * 1000.0);
+        }
+        // Gas of the relays on each chain: the request on B.., the reports on A.
+        let mut relay_gas = Vec::new();
+        for chain in &m.chains {
+            let p = connect(&chain.rpc_url)?;
+            let logs = p
+                .get_logs(
+                    &Filter::new()
+                        .address(L2_TO_L2_MESSENGER)
+                        .event_signature(L2ToL2CrossDomainMessenger::RelayedMessage::SIGNATURE_HASH)
+                        .from_block(0),
+                )
+                .await?;
+            let mut gas = Vec::new();
+            for log in logs {
+                let hash = log.transaction_hash.expect("mined");
+                if let Some(r) = p.get_transaction_receipt(hash).await? {
+                    gas.push(r.gas_used as f64);
+                }
+            }
+            relay_gas.push((chain.chain_id, median(gas)));
+        }
+        println!(
+            "{chains} chains: run mined → all results stored on A: median {:.0} ms over {RUNS} runs (min {:.0}, max {:.0}; 1 s blocks)",
+            median(latencies.clone()),
+            latencies.iter().copied().fold(f64::INFINITY, f64::min),
+            latencies.iter().copied().fold(0.0, f64::max),
+        );
+        println!(
+            "  gas of run({chains} chains) on A: median {:.0}",
+            median(run_gas)
+        );
+        for (chain, gas) in relay_gas {
+            let what = if chain == m.chains[0].chain_id {
+                "relayMessage of the reports (incl. reportResults)"
+            } else {
+                "relayMessage of the request (incl. Worker.runWork)"
+            };
+            println!("  gas on chain {chain}: {what}: median {gas:.0}");
+        }
+        devnet.shutdown().await;
+    }
+    // A local-only run of the seed's default work, after a first run warmed the worker.
+    let devnet = interplay_devnet::spawn(Config::test().with_chains(1).with_block_time(0)).await?;
+    let m = devnet.manifest().clone();
+    let key: PrivateKeySigner = m.accounts[0].private_key.parse()?;
+    let a = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(key))
+        .connect_http(m.chains[0].rpc_url.parse()?)
+        .erased();
+    let contracts = m.contracts.clone().expect("contracts");
+    let pow = InteropPoW::new(contracts.interop_pow.parse::<Address>()?, a);
+    let worker: Address = contracts.worker.parse()?;
+    let mut gas = Vec::new();
+    for _ in 0..RUNS {
+        let r = pow
+            .run(worker, vec![U256::from(m.chains[0].chain_id)])
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        gas.push(r.gas_used as f64);
+    }
+    println!(
+        "local run of the seed's default work: first {:.0} gas, then median {:.0} (seed contracts: 362k–708k; goal ≤ 181k)",
+        gas[0],
+        median(gas[1..].to_vec())
+    );
+    devnet.shutdown().await;
+    Ok(())
+}
