@@ -15,6 +15,7 @@ use alloy::{
 use interplay_contracts::{
     CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker,
     deploy::{self, Addresses},
+    with_gas_margin,
 };
 use interplay_devnet::{Config, Devnet};
 use interplay_pow::{DEFAULT_TARGET, Work, target_for_bits};
@@ -210,6 +211,7 @@ async fn relay(
     let call = messenger.relayMessage(id.clone(), payload.clone());
     // eth_call first: a revert comes back with its reason.
     call.call().await?;
+    let call = with_gas_margin(call).await?;
     Ok(call.send().await?.get_receipt().await.expect("relay mined"))
 }
 
@@ -242,8 +244,9 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     let addresses = Addresses::expected();
     let pow = InteropPoW::new(addresses.interop_pow, &a.user);
 
-    let run = pow
-        .run(addresses.worker, vec![U256::from(a.id), U256::from(b.id)])
+    let run = with_gas_margin(pow.run(addresses.worker, vec![U256::from(a.id), U256::from(b.id)]))
+        .await
+        .expect("estimate")
         .send()
         .await
         .expect("run")
@@ -340,8 +343,9 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     );
 
     // Gas of a local-only run of the seed's default work (the seed spends 362k–708k).
-    let local = pow
-        .run(addresses.worker, vec![U256::from(a.id)])
+    let local = with_gas_margin(pow.run(addresses.worker, vec![U256::from(a.id)]))
+        .await
+        .expect("estimate")
         .send()
         .await
         .expect("run")

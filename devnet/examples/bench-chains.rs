@@ -12,7 +12,9 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolEvent,
 };
-use interplay_contracts::{InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER};
+use interplay_contracts::{
+    InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER, with_gas_margin,
+};
 use interplay_devnet::Config;
 
 const RUNS: usize = 10;
@@ -44,8 +46,8 @@ async fn main() -> anyhow::Result<()> {
         let mut latencies = Vec::new();
         let mut run_gas = Vec::new();
         for _ in 0..RUNS {
-            let receipt = pow
-                .run(worker, ids.clone())
+            let receipt = with_gas_margin(pow.run(worker, ids.clone()))
+                .await?
                 .send()
                 .await?
                 .get_receipt()
@@ -122,8 +124,8 @@ async fn main() -> anyhow::Result<()> {
     let worker: Address = contracts.worker.parse()?;
     let mut gas = Vec::new();
     for _ in 0..RUNS {
-        let r = pow
-            .run(worker, vec![U256::from(m.chains[0].chain_id)])
+        let r = with_gas_margin(pow.run(worker, vec![U256::from(m.chains[0].chain_id)]))
+            .await?
             .send()
             .await?
             .get_receipt()

@@ -360,7 +360,10 @@ async fn relay(dest: &ChainClient, m: &Message) -> Result<Relayed, String> {
     let call = messenger.relayMessage(m.id.clone(), m.payload.clone());
     // A dry run first, so a reverting relay reports why and costs nothing.
     call.call().await.map_err(rpc)?;
-    let receipt = call
+    // The relayed call's cost depends on the block it lands in (a worker's seed).
+    let receipt = interplay_contracts::with_gas_margin(call)
+        .await
+        .map_err(rpc)?
         .send()
         .await
         .map_err(rpc)?

@@ -12,7 +12,9 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolEvent,
 };
-use interplay_contracts::{InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER};
+use interplay_contracts::{
+    InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER, with_gas_margin,
+};
 use interplay_devnet::{
     Config, Devnet, RelayerHandle,
     relayer::{RelayerConfig, roles},
@@ -62,8 +64,9 @@ async fn start_run(
     worker: Address,
     chains: &[u64],
 ) -> U256 {
-    let receipt = pow
-        .run(worker, chains.iter().map(|c| U256::from(*c)).collect())
+    let receipt = with_gas_margin(pow.run(worker, chains.iter().map(|c| U256::from(*c)).collect()))
+        .await
+        .expect("estimate")
         .send()
         .await
         .expect("run")
