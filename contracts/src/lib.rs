@@ -3,7 +3,10 @@
 //! never drift from what is deployed; `node contracts/build.mjs --check` (run by this crate's
 //! tests) keeps the artifacts honest.
 
+pub mod client;
 pub mod deploy;
+
+pub use client::{send_mined, start_run, with_gas_margin};
 
 alloy::sol!(
     #[sol(rpc)]
@@ -32,18 +35,3 @@ alloy::sol!(
     CrossL2Inbox,
     "artifacts/CrossL2Inbox.json"
 );
-
-/// Gas for calls whose cost depends on the block they land in: a run's seed comes from the
-/// block, and more results cost more storage than the estimate (made against another block)
-/// saw. Half again as much covers the worst case of the seed's work.
-pub async fn with_gas_margin<P, D, N>(
-    call: alloy::contract::CallBuilder<P, D, N>,
-) -> Result<alloy::contract::CallBuilder<P, D, N>, alloy::contract::Error>
-where
-    P: alloy::providers::Provider<N>,
-    D: alloy::contract::CallDecoder,
-    N: alloy::network::Network,
-{
-    let estimate = call.estimate_gas().await?;
-    Ok(call.gas(estimate + estimate / 2))
-}

@@ -15,7 +15,7 @@ use alloy::{
 use interplay_contracts::{
     CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker,
     deploy::{self, Addresses},
-    with_gas_margin,
+    send_mined, start_run,
 };
 use interplay_devnet::{Config, Devnet};
 use interplay_pow::{DEFAULT_TARGET, Work, target_for_bits};
@@ -190,15 +190,9 @@ async fn attest_and_relay(
         timestamp: id.timestamp,
         chainId: id.chainId,
     };
-    let attested = inbox
-        .attest(inbox_id, keccak256(payload))
-        .send()
+    send_mined(inbox.attest(inbox_id, keccak256(payload)))
         .await
-        .expect("attest")
-        .get_receipt()
-        .await
-        .expect("attest mined");
-    assert!(attested.status());
+        .expect("attest");
     relay(to, id, payload).await.expect("relay succeeds")
 }
 
@@ -211,8 +205,7 @@ async fn relay(
     let call = messenger.relayMessage(id.clone(), payload.clone());
     // eth_call first: a revert comes back with its reason.
     call.call().await?;
-    let call = with_gas_margin(call).await?;
-    Ok(call.send().await?.get_receipt().await.expect("relay mined"))
+    Ok(send_mined(call).await.expect("relay mined"))
 }
 
 fn reverted_with<E: SolError>(result: Result<impl std::fmt::Debug, alloy::contract::Error>) {
@@ -244,18 +237,10 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     let addresses = Addresses::expected();
     let pow = InteropPoW::new(addresses.interop_pow, &a.user);
 
-    let run = with_gas_margin(pow.run(addresses.worker, vec![U256::from(a.id), U256::from(b.id)]))
+    let (run_id, run) = start_run(&pow, addresses.worker, &[a.id, b.id])
         .await
-        .expect("estimate")
-        .send()
-        .await
-        .expect("run")
-        .get_receipt()
-        .await
-        .expect("run mined");
-    assert!(run.status());
+        .expect("run");
     let run_logs = run.inner.logs().to_vec();
-    let run_id = U256::from(1);
     // The local worker reported inside the same transaction, with this block's seed.
     let seed_a = mined_seed(&run_logs);
     let block = a
@@ -343,16 +328,9 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     );
 
     // Gas of a local-only run of the seed's default work (the seed spends 362k–708k).
-    let local = with_gas_margin(pow.run(addresses.worker, vec![U256::from(a.id)]))
+    let (_, local) = start_run(&pow, addresses.worker, &[a.id])
         .await
-        .expect("estimate")
-        .send()
-        .await
-        .expect("run")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(local.status());
+        .expect("local run");
     println!(
         "gas: two-chain run on A {}, relay on B {}, relay on A {}, local-only run {}",
         run.gas_used, on_b.gas_used, on_a.gas_used, local.gas_used

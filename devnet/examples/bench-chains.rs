@@ -4,16 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use alloy::{
-    network::EthereumWallet,
-    primitives::{Address, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
-    rpc::types::Filter,
-    signers::local::PrivateKeySigner,
-    sol_types::SolEvent,
-};
+use alloy::{primitives::Address, providers::Provider, rpc::types::Filter, sol_types::SolEvent};
 use interplay_contracts::{
-    InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER, with_gas_margin,
+    InteropPoW, L2ToL2CrossDomainMessenger, client::connect, deploy::L2_TO_L2_MESSENGER, start_run,
 };
 use interplay_devnet::Config;
 
@@ -31,38 +24,18 @@ async fn main() -> anyhow::Result<()> {
         let devnet =
             interplay_devnet::spawn(Config::test().with_chains(chains).with_block_time(1)).await?;
         let m = devnet.manifest().clone();
-        let key: PrivateKeySigner = m.accounts[0].private_key.parse()?;
-        let connect = |url: &str| -> anyhow::Result<DynProvider> {
-            Ok(ProviderBuilder::new()
-                .wallet(EthereumWallet::from(key.clone()))
-                .connect_http(url.parse()?)
-                .erased())
-        };
-        let a = connect(&m.chains[0].rpc_url)?;
+        let key = &m.accounts[0].private_key;
+        let a = connect(&m.chains[0].rpc_url, key)?;
         let contracts = m.contracts.clone().expect("contracts");
         let pow = InteropPoW::new(contracts.interop_pow.parse::<Address>()?, a.clone());
         let worker: Address = contracts.worker.parse()?;
-        let ids: Vec<U256> = m.chains.iter().map(|c| U256::from(c.chain_id)).collect();
+        let ids: Vec<u64> = m.chains.iter().map(|c| c.chain_id).collect();
         let mut latencies = Vec::new();
         let mut run_gas = Vec::new();
         for _ in 0..RUNS {
-            let receipt = with_gas_margin(pow.run(worker, ids.clone()))
-                .await?
-                .send()
-                .await?
-                .get_receipt()
-                .await?;
+            let (run_id, receipt) = start_run(&pow, worker, &ids).await?;
             let mined = Instant::now();
             run_gas.push(receipt.gas_used as f64);
-            let run_id = receipt
-                .inner
-                .logs()
-                .iter()
-                .find_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
-                .expect("RunStarted")
-                .inner
-                .data
-                .runId;
             let deadline = mined + Duration::from_secs(120);
             while pow.runs(run_id).call().await?.reported < u32::from(chains) {
                 anyhow::ensure!(Instant::now() < deadline, "run {run_id} did not complete");
@@ -73,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
         // Gas of the relays on each chain: the request on B.., the reports on A.
         let mut relay_gas = Vec::new();
         for chain in &m.chains {
-            let p = connect(&chain.rpc_url)?;
+            let p = connect(&chain.rpc_url, key)?;
             let logs = p
                 .get_logs(
                     &Filter::new()
@@ -114,22 +87,13 @@ async fn main() -> anyhow::Result<()> {
     // A local-only run of the seed's default work, after a first run warmed the worker.
     let devnet = interplay_devnet::spawn(Config::test().with_chains(1).with_block_time(0)).await?;
     let m = devnet.manifest().clone();
-    let key: PrivateKeySigner = m.accounts[0].private_key.parse()?;
-    let a = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(key))
-        .connect_http(m.chains[0].rpc_url.parse()?)
-        .erased();
+    let a = connect(&m.chains[0].rpc_url, &m.accounts[0].private_key)?;
     let contracts = m.contracts.clone().expect("contracts");
     let pow = InteropPoW::new(contracts.interop_pow.parse::<Address>()?, a);
     let worker: Address = contracts.worker.parse()?;
     let mut gas = Vec::new();
     for _ in 0..RUNS {
-        let r = with_gas_margin(pow.run(worker, vec![U256::from(m.chains[0].chain_id)]))
-            .await?
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let (_, r) = start_run(&pow, worker, &[m.chains[0].chain_id]).await?;
         gas.push(r.gas_used as f64);
     }
     println!(

@@ -13,16 +13,17 @@ use std::{
 };
 
 use alloy::{
-    network::EthereumWallet,
     primitives::{Address, B256, Bytes, U256, keccak256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::{Filter, Log},
     signers::local::PrivateKeySigner,
     sol_types::{SolEvent, SolValue},
 };
 use interplay_contracts::{
     CrossL2Inbox, L2ToL2CrossDomainMessenger,
+    client::{ClientError, connect},
     deploy::{CROSS_L2_INBOX, L2_TO_L2_MESSENGER},
+    send_mined,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -147,32 +148,25 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
     status: watch::Sender<RelayerStatus>,
 ) -> RelayerStatus {
-    let signer = |key: &str| key.parse::<PrivateKeySigner>();
-    let (Ok(supervisor), Ok(relayer)) =
-        (signer(&config.supervisor_key), signer(&config.relayer_key))
-    else {
-        tracing::error!(target: "relayer", "invalid supervisor or relayer key");
-        return RelayerStatus::default();
-    };
     let mut clients = BTreeMap::new();
     for (chain, url) in &config.chains {
-        let Ok(url) = url.parse::<alloy::transports::http::reqwest::Url>() else {
-            tracing::error!(target: "relayer", chain, url, "invalid RPC url");
-            continue;
-        };
-        let connect = |s: &PrivateKeySigner| {
-            ProviderBuilder::new()
-                .wallet(EthereumWallet::from(s.clone()))
-                .connect_http(url.clone())
-                .erased()
-        };
-        clients.insert(
-            *chain,
-            ChainClient {
-                supervisor: connect(&supervisor),
-                relayer: connect(&relayer),
-            },
-        );
+        match (
+            connect(url, &config.supervisor_key),
+            connect(url, &config.relayer_key),
+        ) {
+            (Ok(supervisor), Ok(relayer)) => {
+                clients.insert(
+                    *chain,
+                    ChainClient {
+                        supervisor,
+                        relayer,
+                    },
+                );
+            }
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::error!(target: "relayer", chain, url, %err, "cannot connect");
+            }
+        }
     }
     let mut cursors = Cursors::load(&config.state);
     let mut pending: VecDeque<Message> = VecDeque::new();
@@ -344,35 +338,22 @@ async fn relay(dest: &ChainClient, m: &Message) -> Result<Relayed, String> {
         chainId: m.id.chainId,
     };
     let key = keccak256((id.clone(), keccak256(&m.payload)).abi_encode_params());
-    if !inbox.attested(key).call().await.map_err(rpc)? {
-        let receipt = inbox
-            .attest(id, keccak256(&m.payload))
-            .send()
-            .await
-            .map_err(rpc)?
-            .get_receipt()
-            .await
-            .map_err(|e| format!("RPC: {e}"))?;
-        if !receipt.status() {
-            return Err("attest reverted".into());
+    let mined = |e: ClientError| {
+        if e.is_unreachable() {
+            format!("RPC: {e}")
+        } else {
+            e.to_string()
         }
+    };
+    if !inbox.attested(key).call().await.map_err(rpc)? {
+        send_mined(inbox.attest(id, keccak256(&m.payload)))
+            .await
+            .map_err(mined)?;
     }
     let call = messenger.relayMessage(m.id.clone(), m.payload.clone());
     // A dry run first, so a reverting relay reports why and costs nothing.
     call.call().await.map_err(rpc)?;
-    // The relayed call's cost depends on the block it lands in (a worker's seed).
-    let receipt = interplay_contracts::with_gas_margin(call)
-        .await
-        .map_err(rpc)?
-        .send()
-        .await
-        .map_err(rpc)?
-        .get_receipt()
-        .await
-        .map_err(|e| format!("RPC: {e}"))?;
-    if !receipt.status() {
-        return Err(format!("relay reverted in tx {}", receipt.transaction_hash));
-    }
+    send_mined(call).await.map_err(mined)?;
     Ok(Relayed::Now)
 }
 

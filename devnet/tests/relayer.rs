@@ -5,15 +5,13 @@
 use std::time::{Duration, Instant};
 
 use alloy::{
-    network::EthereumWallet,
     primitives::{Address, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::Filter,
-    signers::local::PrivateKeySigner,
     sol_types::SolEvent,
 };
 use interplay_contracts::{
-    InteropPoW, L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER, with_gas_margin,
+    InteropPoW, L2ToL2CrossDomainMessenger, client::connect, deploy::L2_TO_L2_MESSENGER, start_run,
 };
 use interplay_devnet::{
     Config, Devnet, RelayerHandle,
@@ -24,11 +22,7 @@ use tokio::{net::TcpListener, task::JoinSet};
 
 fn user(devnet: &Devnet, chain: usize, account: usize) -> DynProvider {
     let m = devnet.manifest();
-    let key: PrivateKeySigner = m.accounts[account].private_key.parse().expect("key");
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(key))
-        .connect_http(m.chains[chain].rpc_url.parse().expect("url"))
-        .erased()
+    connect(&m.chains[chain].rpc_url, &m.accounts[account].private_key).expect("provider")
 }
 
 fn addresses(devnet: &Devnet) -> (Address, Address) {
@@ -59,30 +53,12 @@ where
 }
 
 /// Starts a run on chain 0 over every chain; returns its id.
-async fn start_run(
+async fn run_on(
     pow: &InteropPoW::InteropPoWInstance<DynProvider>,
     worker: Address,
     chains: &[u64],
 ) -> U256 {
-    let receipt = with_gas_margin(pow.run(worker, chains.iter().map(|c| U256::from(*c)).collect()))
-        .await
-        .expect("estimate")
-        .send()
-        .await
-        .expect("run")
-        .get_receipt()
-        .await
-        .expect("run mined");
-    assert!(receipt.status());
-    receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
-        .expect("RunStarted")
-        .inner
-        .data
-        .runId
+    start_run(pow, worker, chains).await.expect("run").0
 }
 
 async fn reported(pow: &InteropPoW::InteropPoWInstance<DynProvider>, run: U256) -> u32 {
@@ -133,7 +109,7 @@ async fn full_run(chains: u16) {
         .iter()
         .map(|c| c.chain_id)
         .collect();
-    let run = start_run(&pow, worker, &ids).await;
+    let run = run_on(&pow, worker, &ids).await;
     wait_for("every chain to report", Duration::from_secs(60), || async {
         reported(&pow, run).await == u32::from(chains)
     })
@@ -230,7 +206,7 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
     // 50 runs: 50 requests A → B and 50 reports B → A.
     let mut runs = Vec::new();
     for _ in 0..50 {
-        runs.push(start_run(&pow, worker, &ids).await);
+        runs.push(run_on(&pow, worker, &ids).await);
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("cursors.json");
@@ -356,7 +332,7 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     let mut status = relayer.status.clone();
 
     proxy.down();
-    let run = start_run(&pow, worker, &ids).await;
+    let run = run_on(&pow, worker, &ids).await;
     wait_for(
         "chain B reported unreachable and the relay retried",
         Duration::from_secs(30),

@@ -71,38 +71,63 @@ pub fn CoresPanel() -> impl IntoView {
 #[component]
 fn CoreCount() -> impl IntoView {
     let state = expect_context::<CoresState>();
-    let (cores, runtime) = (state.cores, state.runtime.clone());
-    let set = move |n: usize| {
-        let n = n.clamp(1, MAX_CORES as usize);
-        cores.set(n);
-        runtime.send(Command::SetCores(n));
-    };
-    let fewer = set.clone();
+    let runtime = state.runtime.clone();
     view! {
-        <span class="stepper">
-            <button aria-label="fewer cores" on:click=move |_| fewer(cores.get_untracked().saturating_sub(1))>"−"</button>
-            <output data-testid="core-count">{move || cores.get()}</output>
-            <button aria-label="more cores" on:click=move |_| set(cores.get_untracked() + 1)>"+"</button>
-            <span class="muted">{format!(" of {} hardware threads", state.hardware)}</span>
-        </span>
+        <Stepper value=state.cores step=1 min=1 max=MAX_CORES as usize unit=""
+            less="fewer cores" more="more cores" testid="core-count"
+            on_set=move |n| runtime.send(Command::SetCores(n))/>
+        <span class="muted">{format!(" of {} hardware threads", state.hardware)}</span>
     }
 }
 
 #[component]
 fn SliceLength() -> impl IntoView {
     let state = expect_context::<CoresState>();
-    let (slice_ms, runtime) = (state.slice_ms, state.runtime.clone());
-    let set = move |ms: u32| {
-        let ms = ms.clamp(10, 1000);
-        slice_ms.set(ms);
-        runtime.send(Command::SetSlice(ms));
+    let runtime = state.runtime.clone();
+    view! {
+        <Stepper value=state.slice_ms step=10 min=10 max=1000 unit=" ms"
+            less="shorter slices" more="longer slices" testid="slice-ms"
+            on_set=move |ms| runtime.send(Command::SetSlice(ms))/>
+    }
+}
+
+/// − value + buttons that keep `value` within `min..=max` and report each change.
+#[component]
+fn Stepper<T>(
+    value: RwSignal<T>,
+    step: T,
+    min: T,
+    max: T,
+    unit: &'static str,
+    less: &'static str,
+    more: &'static str,
+    testid: &'static str,
+    on_set: impl Fn(T) + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Copy
+        + Ord
+        + std::fmt::Display
+        + std::ops::Add<Output = T>
+        + std::ops::Sub<Output = T>
+        + Send
+        + Sync
+        + 'static,
+{
+    let set = move |n: T| {
+        let n = n.clamp(min, max);
+        value.set(n);
+        on_set(n);
     };
-    let shorter = set.clone();
+    let down = set.clone();
     view! {
         <span class="stepper">
-            <button aria-label="shorter slices" on:click=move |_| shorter(slice_ms.get_untracked().saturating_sub(10))>"−"</button>
-            <output data-testid="slice-ms">{move || format!("{} ms", slice_ms.get())}</output>
-            <button aria-label="longer slices" on:click=move |_| set(slice_ms.get_untracked() + 10)>"+"</button>
+            <button aria-label=less on:click=move |_| {
+                let v = value.get_untracked();
+                down(if v > min + step { v - step } else { min })
+            }>"−"</button>
+            <output data-testid=testid>{move || format!("{}{unit}", value.get())}</output>
+            <button aria-label=more on:click=move |_| set(value.get_untracked() + step)>"+"</button>
         </span>
     }
 }
