@@ -42,6 +42,9 @@ pub const GRACE_MS: u32 = 400;
 /// neighbour makes progress however many messages arrive.
 pub const MIN_SLICE_MS: f64 = 1.0;
 
+/// How old a sharing task's snapshot may get before its next slice takes a new one.
+const SNAPSHOT_EVERY_MS: f64 = 250.0;
+
 /// How often the page gets a fresh view.
 const VIEW_MS: u32 = 100;
 
@@ -219,6 +222,8 @@ struct TaskRecord {
     module: Rc<[u8]>,
     /// Its state at the end of a recent slice, kept while it shares its core.
     base: Option<Snapshot>,
+    /// `now_ms()` when `base` was taken.
+    base_at: f64,
     /// Whether messages are logged for a reload: from its first message until its first slice
     /// without a snapshot, and again from each snapshot on.
     logging: bool,
@@ -234,6 +239,7 @@ impl TaskRecord {
         self.remote_log.retain(|(i, _)| *i >= c.remote_in);
         self.local_log.retain(|(i, _)| *i >= c.local_in);
         self.base = Some(snapshot);
+        self.base_at = now_ms();
         self.logging = true;
     }
 
@@ -436,6 +442,7 @@ impl Runtime {
                 name: name.clone(),
                 module: module.clone(),
                 base: None,
+                base_at: 0.0,
                 logging: true,
                 remote_log: VecDeque::new(),
                 local_log: VecDeque::new(),
@@ -598,7 +605,13 @@ impl Runtime {
             if let Some(flags) = &self.flags {
                 flags.start(c as u32, generation);
             }
-            let snapshot = self.sched.live_on(c) > 1;
+            // Only a task that shares its core needs one, and not after every slice: the
+            // messages since the last are logged, so an older snapshot restores just as well.
+            let snapshot = self.sched.live_on(c) > 1
+                && self
+                    .tasks
+                    .get(&task)
+                    .is_none_or(|r| r.base.is_none() || now_ms() - r.base_at >= SNAPSHOT_EVERY_MS);
             self.cores[c].busy = Some(Busy {
                 task,
                 generation,
@@ -651,12 +664,14 @@ impl Runtime {
                 }
             }
         }
+        let alone = self.sched.live_on(c) <= 1;
         if let Some(r) = self.tasks.get_mut(&id) {
             r.counts.sent += report.to_host.len() as u64;
             match report.snapshot.take() {
                 Some(snapshot) => r.set_base(snapshot),
                 // Alone on its core: nothing else can take it down.
-                None => r.stop_logging(),
+                None if alone => r.stop_logging(),
+                None => {}
             }
         }
         self.model.core_mut(c).record(SliceBar {
