@@ -4,8 +4,8 @@ import { test, expect, type Page } from '@playwright/test';
 import { PlaygroundPage } from '../pages/playground';
 
 // P1–P5 of the Coreplay runtime (issue 4), measured side by side in one run and printed.
-// The native rate comes from the release build of `pow-search` that bench-cores.sh makes.
-const POW_SEARCH = resolve(__dirname, '../..', process.env.CARGO_TARGET_DIR ?? 'target', 'release/pow-search');
+// The native rate comes from the speed-optimised build of `pow-search` that bench-cores.sh makes.
+const POW_SEARCH = resolve(__dirname, '../..', process.env.CARGO_TARGET_DIR ?? 'target', 'native-bench/pow-search');
 
 type Slice = {
   core: number;
@@ -43,8 +43,21 @@ async function mine(page: Page, playground: PlaygroundPage, miners: number, hash
     await expect(playground.task('miner', first + i).results).toBeAttached();
   }
   const ids = new Set<number>();
-  for (let i = 0; i < miners; i++) ids.add(await taskId(playground, 'miner', first + i));
+  const cores = new Set<string>();
+  for (let i = 0; i < miners; i++) {
+    ids.add(await taskId(playground, 'miner', first + i));
+    cores.add(await playground.task('miner', first + i).core());
+  }
+  // A scaling figure means nothing if two miners shared a core.
+  expect(cores.size).toBe(Math.min(miners, Number(await playground.coreCount.textContent())));
   const slices = (await take(page)).slices.filter((s) => ids.has(s.task));
+  // Done miners wait for more work; killed, they no longer count when the next ones are placed
+  // (least-loaded core first), so each run's miners get a core each.
+  for (let i = 0; i < miners; i++) {
+    const miner = playground.task('miner', first + i);
+    await miner.button('Kill').click();
+    await expect(miner.status).toHaveText('killed');
+  }
   const busy = slices.reduce((a, s) => a + s.elapsedMs, 0);
   const start = Math.min(...slices.map((s) => s.endedAt - s.elapsedMs));
   const end = Math.max(...slices.map((s) => s.endedAt));

@@ -33,6 +33,14 @@ export class PlaygroundPage {
     await expect(this.coreCount).toHaveText(String(n));
   }
 
+  async setSliceMs(ms: number) {
+    const length = this.page.getByTestId('slice-ms');
+    const value = async () => Number((await length.textContent())?.replace(' ms', ''));
+    while ((await value()) < ms) await this.page.getByRole('button', { name: 'longer slices' }).click();
+    while ((await value()) > ms) await this.page.getByRole('button', { name: 'shorter slices' }).click();
+    await expect(length).toHaveText(`${ms} ms`);
+  }
+
   /** Adds a task from the library (`tasks/index.json`). */
   async addFromLibrary(name: string) {
     await this.page.getByTestId('library').selectOption(name);

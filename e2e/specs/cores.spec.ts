@@ -61,6 +61,9 @@ test.describe('browser cores', () => {
 
   test('the miner yields on schedule and finds exactly what the native search finds', async ({ playground }) => {
     const work = { seed: '0x00c0ffee' + 'ab'.repeat(27) + '00', start: 1000, end: 400_000, bits: 11 };
+    // Short slices, so even a fast machine needs several for this work.
+    const sliceMs = 20;
+    await playground.setSliceMs(sliceMs);
     await playground.mine(work);
     const miner = playground.task('miner');
     await expect(miner.results).toBeVisible({ timeout: 30_000 });
@@ -71,6 +74,20 @@ test.describe('browser cores', () => {
     await expect(miner.results).toHaveText(expected);
     // The search took several slices, each ended by the flag, and the rate was shown live.
     expect(await miner.sliceCount()).toBeGreaterThanOrEqual(3);
+    // Its slices are drawn in its core's lane, each about as long as the slice setting: the
+    // flag ended them, not the miner running out of work (the last one) or the watchdog.
+    const id = await miner.card.getAttribute('data-task-id');
+    const core = playground.core(Number((await miner.core()).replace('core ', '')));
+    const lane = core.locator(`.bar[data-task="${id}"]`);
+    await expect(lane.first()).toBeVisible();
+    await expect(core.locator(`.bar.preempted[data-task="${id}"]`)).toHaveCount(0);
+    const yielded = await core.locator(`.bar.yielded[data-task="${id}"]`).evaluateAll((bars) =>
+      bars.map((b) => Number(b.getAttribute('data-ms'))).sort((a, b) => a - b),
+    );
+    expect(yielded.length).toBeGreaterThanOrEqual(2);
+    const median = yielded[Math.floor(yielded.length / 2)];
+    expect(median).toBeGreaterThan(sliceMs / 2);
+    expect(median).toBeLessThan(sliceMs * 2);
     await expect(miner.hashRate).toHaveText(/^[1-9][\d.]* kH\/s$/);
     await expect(miner.status).toHaveText('waiting');
   });
@@ -80,18 +97,28 @@ test.describe('browser cores', () => {
     await playground.addFromLibrary('counter');
     const counter = playground.task('counter');
     await expect.poll(() => counter.sliceCount()).toBeGreaterThanOrEqual(2);
+    // The counter shares the core with each bad task, and must go on after each one.
+    const runsOn = async () => {
+      const before = await counter.sliceCount();
+      await expect.poll(() => counter.sliceCount()).toBeGreaterThan(before + 1);
+      await expect(counter.status).toHaveText(/running|ready/);
+    };
 
-    await playground.addFromLibrary('bad-trap');
-    await expect(playground.task('bad-trap').status).toHaveText('failed');
-    await expect(playground.task('bad-trap').reason).toContainText('panicked');
-
-    await playground.addFromLibrary('bad-memory');
-    await expect(playground.task('bad-memory').status).toHaveText('failed', { timeout: 30_000 });
-    await expect(playground.task('bad-memory').reason).toContainText('ran out of memory');
-
-    await playground.addFromLibrary('bad-flood');
-    await expect(playground.task('bad-flood').status).toHaveText('failed');
-    await expect(playground.task('bad-flood').reason).toContainText("task 0's inbox is full");
+    const failures: [string, string | RegExp][] = [
+      ['bad-trap', 'panicked'],
+      ['bad-memory', 'ran out of memory'],
+      ['bad-flood', "task 0's inbox is full"],
+      ['bad-pointer', /print: range 4294967040\+64 is outside linear memory/],
+      ['bad-oversize', 'send_message: 65545 bytes exceeds the limit of 65536'],
+    ];
+    for (const [name, reason] of failures) {
+      await playground.addFromLibrary(name);
+      await expect(playground.task(name).status).toHaveText('failed', { timeout: 30_000 });
+      await expect(playground.task(name).reason).toContainText(reason);
+      // Stopped at the bad call: what it printed after it never appears.
+      await expect(playground.task(name).console).not.toContainText('the host');
+      await runsOn();
+    }
 
     // Same core as the counter: its worker must be terminated, and the counter restored.
     await playground.addFromLibrary('bad-spin');
@@ -99,6 +126,7 @@ test.describe('browser cores', () => {
     await expect(spin.status).toHaveText('preempted');
     await expect(spin.reason).toContainText('ignored the yield flag');
     await expect(playground.core(0)).toContainText('1 reset(s)');
+    await runsOn();
 
     for (const bad of ['bad-imports', 'bad-malformed']) {
       await playground.addFromLibrary(bad);
@@ -107,12 +135,10 @@ test.describe('browser cores', () => {
     await expect(playground.addError).toContainText('not a valid WebAssembly module');
 
     // The counter lived through all of it, on a new worker, and the page still answers.
-    const before = await counter.sliceCount();
-    await expect.poll(() => counter.sliceCount()).toBeGreaterThan(before + 2);
-    await expect(counter.status).toHaveText(/running|ready/);
+    await runsOn();
     await counter.button('Pause').click();
     await expect(counter.status).toHaveText('paused');
-    expect(await page.evaluate(() => document.querySelectorAll('[data-testid^="task-"]').length)).toBe(5);
+    expect(await page.evaluate(() => document.querySelectorAll('[data-testid^="task-"]').length)).toBe(7);
   });
 
   test('an uploaded task runs, and a malformed upload is refused', async ({ page, playground }) => {

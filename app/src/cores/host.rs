@@ -98,7 +98,7 @@ struct HostState {
     failed: RefCell<Option<String>>,
     memory: RefCell<Option<WebAssembly::Memory>>,
     signal: Rc<YieldSignal>,
-    console: RefCell<Vec<String>>,
+    console: RefCell<abi::SliceConsole>,
     yield_checks: Cell<u64>,
     read: Cell<u32>,
     local: RefCell<Vec<Delivery>>,
@@ -161,7 +161,7 @@ impl TaskHost {
             failed: RefCell::new(None),
             memory: RefCell::new(None),
             signal,
-            console: RefCell::new(Vec::new()),
+            console: RefCell::default(),
             yield_checks: Cell::new(0),
             read: Cell::new(0),
             local: RefCell::new(Vec::new()),
@@ -299,7 +299,7 @@ impl TaskHost {
             yield_checks: s.yield_checks.get(),
             yield_latency_ms,
             read: s.read.get(),
-            console: std::mem::take(&mut *s.console.borrow_mut()),
+            console: s.console.borrow_mut().take(),
             local: std::mem::take(&mut *s.local.borrow_mut()),
             to_host: std::mem::take(&mut *s.to_host.borrow_mut()),
             snapshot: (snapshot && live).then(|| self.snapshot()),
@@ -483,7 +483,7 @@ fn make_imports(state: &Rc<HostState>) -> Imports {
             .map_err(trap)?;
         s.console
             .borrow_mut()
-            .push(String::from_utf8_lossy(&bytes).into_owned());
+            .print(String::from_utf8_lossy(&bytes).into_owned());
         Ok(())
     });
     let s = state.clone();

@@ -19,6 +19,8 @@ pub fn about(name: &str) -> &'static str {
         "bad-trap" => "misbehaves: traps after a few slices",
         "bad-memory" => "misbehaves: allocates memory without bound",
         "bad-flood" => "misbehaves: floods the host with messages",
+        "bad-pointer" => "misbehaves: hands the host a pointer outside its memory",
+        "bad-oversize" => "misbehaves: sends a message over the size limit",
         "bad-imports" => "misbehaves: imports a function the ABI does not have",
         "bad-malformed" => "misbehaves: is not a valid WebAssembly module",
         _ => "",

@@ -168,6 +168,8 @@ fn bar(b: &SliceBar, full: f64) -> impl IntoView + use<> {
     view! {
         <span
             class=b.ended.class()
+            data-task=b.task
+            data-ms=format!("{:.3}", b.ms)
             style=format!("height:{pct:.0}%;--hue:{}", hue(b.task))
             title=format!("task {}: {:.2} ms", b.task, b.ms)
         ></span>

@@ -330,7 +330,7 @@ impl Runtime {
                 match (slot, msg) {
                     (Slot::Core(c), Ok(msg)) => self.on_core(c, msg),
                     (Slot::Clock, Ok(msg)) => self.on_clock(msg),
-                    (Slot::Core(c), Err(reason)) => self.reset_core(c, &reason),
+                    (Slot::Core(c), Err(reason)) => self.crashed(c, &reason),
                     (Slot::Clock, Err(reason)) => {
                         web_sys::console::error_1(&format!("clock: {reason}").into());
                         self.clock = WorkerSlot {
@@ -433,6 +433,13 @@ impl Runtime {
             .live_tasks_on(core)
             .filter(|t| *t != id && self.tasks.get(t).is_some_and(|r| r.base.is_none()))
             .collect();
+        for t in &others {
+            // Log from now: the snapshot arrives after the slice running there, and a message
+            // delivered meanwhile must be replayable if that snapshot is what gets restored.
+            if let Some(r) = self.tasks.get_mut(t) {
+                r.logging = true;
+            }
+        }
         if !others.is_empty() {
             self.post_core(core, ToWorker::Snapshot { tasks: others });
         }
@@ -823,6 +830,20 @@ impl Runtime {
         });
         self.tasks.remove(&task);
         self.reset_core(c, "a task overran its slice");
+    }
+
+    /// Core `c`'s worker died (an uncaught error, or it could not be posted to). The task in its
+    /// slice, if any, is the likely cause: it fails, so that restoring it cannot crash the fresh
+    /// worker again and again.
+    fn crashed(&mut self, c: usize, reason: &str) {
+        if let Some(busy) = self.cores.get(c).and_then(|s| s.busy) {
+            self.sched.fail(
+                busy.task,
+                format!("core {c}'s worker crashed during its slice: {reason}"),
+            );
+            self.tasks.remove(&busy.task);
+        }
+        self.reset_core(c, reason);
     }
 
     /// Replaces core `c`'s worker and reloads its live tasks.

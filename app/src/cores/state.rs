@@ -15,6 +15,8 @@ use super::{
 pub const TIMELINE_LEN: usize = 60;
 /// Console lines kept per task.
 const CONSOLE_LEN: usize = 200;
+/// Most console bytes kept per task.
+const CONSOLE_BYTES: usize = 256 * 1024;
 /// Message log entries kept per task.
 const LOG_LEN: usize = 100;
 /// Messages to the host kept per task (the miner's progress and reports).
@@ -168,6 +170,11 @@ impl TaskView {
         );
         for line in &report.console {
             push_bounded(&mut self.console, line.clone(), CONSOLE_LEN);
+        }
+        // The page copies the view a few times a second: keep the console small in bytes too.
+        let mut bytes: usize = self.console.iter().map(String::len).sum();
+        while bytes > CONSOLE_BYTES && self.console.len() > 1 {
+            bytes -= self.console.pop_front().map_or(0, |l| l.len());
         }
         for d in &report.to_host {
             self.sent_one(d);
@@ -326,6 +333,20 @@ mod tests {
         assert_eq!(view.sent, (TIMELINE_LEN + 5) as u64);
         assert_eq!(view.to_host.len(), HOST_LEN);
         assert_eq!(view.log.back().map(|e| e.preview.as_str()), Some("010203"));
+    }
+
+    #[test]
+    fn the_console_is_bounded_in_bytes_keeping_the_newest_lines() {
+        let mut view = TaskView::new(1, "printer", 0);
+        let long = "y".repeat(60 * 1024);
+        for _ in 0..10 {
+            view.record(&report(SliceOutcome::Yielded, 1.0, &[&long]));
+        }
+        view.record(&report(SliceOutcome::Yielded, 1.0, &["last"]));
+        let bytes: usize = view.console.iter().map(String::len).sum();
+        assert!(bytes <= CONSOLE_BYTES, "{bytes} bytes kept");
+        assert_eq!(view.console.len(), 5);
+        assert_eq!(view.console.back().map(String::as_str), Some("last"));
     }
 
     #[test]

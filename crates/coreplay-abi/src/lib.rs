@@ -3,10 +3,12 @@
 //! task), the browser host (in a Web Worker) and the native host (in `cargo test`) all use this
 //! one definition, so they cannot drift apart. `worker-tasks/ABI.md` is the prose version.
 
+mod console;
 mod mailbox;
 
 use std::ops::Range;
 
+pub use console::{MAX_CONSOLE_BYTES_PER_SLICE, SliceConsole};
 pub use mailbox::Mailboxes;
 
 use parity_scale_codec::{Decode, DecodeAll, Encode};
@@ -105,6 +107,12 @@ pub enum AbiError {
     OutOfMemory { limit_mib: u64 },
     #[error("speaks task ABI v{0}; this host runs v{ABI_VERSION}")]
     Version(i64),
+    #[error(
+        "has a start function; a task's code may only run inside `service` and its calls, where the yield watchdog sees it"
+    )]
+    StartFunction,
+    #[error("`coreplay_abi_version` must just return a constant (`i32.const` then `end`)")]
+    VersionNotConstant,
     #[error("{call}: range {ptr}+{len} is outside linear memory ({memory} bytes)")]
     OutOfBounds {
         call: &'static str,

@@ -84,7 +84,7 @@ struct TaskState {
     fuel_per_slice: u64,
     yield_after: u64,
     checks: u64,
-    console: Vec<String>,
+    console: abi::SliceConsole,
     exit: Option<(i32, String)>,
     limits: MemoryCap,
 }
@@ -237,7 +237,7 @@ impl NativeHost {
             fuel_per_slice: self.config.fuel_per_slice,
             yield_after: self.config.yield_after_checks,
             checks: 0,
-            console: Vec::new(),
+            console: abi::SliceConsole::default(),
             exit: None,
             limits: MemoryCap {
                 limits: StoreLimitsBuilder::new()
@@ -391,7 +391,7 @@ impl NativeHost {
             task: id,
             yield_checks: task.store.data().checks,
             fuel_used,
-            console: std::mem::take(&mut task.store.data_mut().console),
+            console: task.store.data_mut().console.take(),
             memory_bytes: task.memory.data_size(&task.store),
             outcome,
         };
@@ -487,7 +487,7 @@ fn make_linker(engine: &Engine) -> Linker<TaskState> {
                 caller
                     .data_mut()
                     .console
-                    .push(String::from_utf8_lossy(&bytes).into_owned());
+                    .print(String::from_utf8_lossy(&bytes).into_owned());
                 Ok(())
             },
         )?;

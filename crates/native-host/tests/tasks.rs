@@ -223,6 +223,62 @@ fn a_flooding_task_fails_when_its_victims_inbox_is_full() {
     assert!(host.runnable(pong));
 }
 
+/// Runs a task that behaves for one slice and then breaks the ABI; returns why it failed.
+fn second_slice_failure(name: &str) -> String {
+    let mut host = host();
+    let id = host.spawn(name, &task(name)).expect("loads");
+    let reports = host.run_until_idle(10);
+    assert_eq!(reports.len(), 2, "one good slice, then the failure");
+    assert_eq!(reports[0].outcome, SliceOutcome::Yielded);
+    assert!(matches!(host.status(id), Some(TaskStatus::Failed(_))));
+    // It was stopped at the bad call: the line after it never printed.
+    assert!(reports[1].console.is_empty(), "{:?}", reports[1].console);
+    match &reports[1].outcome {
+        SliceOutcome::Failed(reason) => reason.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_pointer_outside_memory_fails_the_task_that_passed_it() {
+    let reason = second_slice_failure("bad-pointer");
+    assert!(
+        reason.contains("print: range 4294967040+64 is outside linear memory"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_message_over_the_size_limit_fails_its_sender() {
+    let reason = second_slice_failure("bad-oversize");
+    assert!(
+        // The envelope: a 4-byte id, a 4-byte compact length, the 65 537-byte body.
+        reason.contains("send_message: 65545 bytes exceeds the limit of 65536"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn every_well_formed_library_task_passes_the_browser_s_module_check() {
+    let refused = ["bad-malformed", "bad-imports"];
+    for entry in std::fs::read_dir(tasks_dir()).expect("tasks dir") {
+        let path = entry.expect("entry").path();
+        let Some(name) = path.file_stem().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "wasm") || refused.contains(&name) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("read");
+        let prepared = coreplay_module::prepare(&bytes, 128 << 20)
+            .unwrap_or_else(|e| panic!("{name} refused: {e}"));
+        // The capped module still runs here.
+        host()
+            .spawn(name, &prepared.bytes)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
 #[test]
 fn modules_that_break_the_abi_are_refused_with_a_reason() {
     let mut host = host();

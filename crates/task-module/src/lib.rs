@@ -32,6 +32,11 @@ pub fn prepare(bytes: &[u8], memory_limit: u64) -> Result<Prepared, AbiError> {
     let mut out = Module::new();
     let mut types: Vec<FuncType> = Vec::new();
     let mut exports: Vec<String> = Vec::new();
+    // Function indices count imports first; the version function is found by its export.
+    let mut imported_functions = 0u32;
+    let mut version_function = None;
+    let mut version = None;
+    let mut defined = 0u32;
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(malformed)?;
         match &payload {
@@ -53,6 +58,7 @@ pub fn prepare(bytes: &[u8], memory_limit: u64) -> Result<Prepared, AbiError> {
                     abi::check_import(import.module, import.name, kind)?;
                     if let TypeRef::Func(index) = import.ty {
                         check_signature(import.name, types.get(index as usize))?;
+                        imported_functions += 1;
                     }
                 }
             }
@@ -66,6 +72,9 @@ pub fn prepare(bytes: &[u8], memory_limit: u64) -> Result<Prepared, AbiError> {
                     };
                     if export.kind == wanted {
                         exports.push(export.name.to_owned());
+                        if export.name == "coreplay_abi_version" {
+                            version_function = Some(export.index);
+                        }
                     }
                 }
             }
@@ -90,6 +99,15 @@ pub fn prepare(bytes: &[u8], memory_limit: u64) -> Result<Prepared, AbiError> {
                 out.section(&section);
                 continue;
             }
+            // Code before the first slice would run outside the watchdog's reach: a start
+            // function, or a version function that does more than return its number.
+            Payload::StartSection { .. } => return Err(AbiError::StartFunction),
+            Payload::CodeSectionEntry(body) => {
+                if version_function == Some(imported_functions + defined) {
+                    version = Some(constant_result(body).ok_or(AbiError::VersionNotConstant)?);
+                }
+                defined += 1;
+            }
             _ => {}
         }
         if let Some((id, range)) = payload.as_section() {
@@ -100,10 +118,22 @@ pub fn prepare(bytes: &[u8], memory_limit: u64) -> Result<Prepared, AbiError> {
         }
     }
     abi::check_exports(exports.iter().map(String::as_str))?;
+    // An exported import has no body to read; it could do anything when called.
+    abi::check_version(version.ok_or(AbiError::VersionNotConstant)?)?;
     Ok(Prepared {
         bytes: out.finish(),
         memory_limit: limit_pages * PAGE,
     })
+}
+
+/// The value a function body returns if it is exactly `i32.const N; end`.
+fn constant_result(body: &wasmparser::FunctionBody<'_>) -> Option<i64> {
+    use wasmparser::Operator;
+    let mut ops = body.get_operators_reader().ok()?;
+    let Operator::I32Const { value } = ops.read().ok()? else {
+        return None;
+    };
+    matches!(ops.read().ok()?, Operator::End).then_some(i64::from(value))
 }
 
 fn check_signature(name: &str, found: Option<&FuncType>) -> Result<(), AbiError> {
@@ -226,6 +256,34 @@ mod tests {
             err.to_string(),
             "imports `print` with type (i64) -> (); task ABI v1 defines it as (i32, i32) -> ()"
         );
+    }
+
+    #[test]
+    fn refuses_code_that_would_run_before_the_first_slice() {
+        let spin = r#"(func $spin (loop $l br $l))"#;
+        let bytes = task(&format!("{spin} (start $spin)"), "1");
+        assert_eq!(prepare(&bytes, LIMIT), Err(AbiError::StartFunction));
+        let bytes = wat::parse_str(
+            r#"(module
+                (memory (export "memory") 1)
+                (func (export "service") (result i32) i32.const 1)
+                (func (export "coreplay_abi_version") (result i32) (loop $l br $l) i32.const 1))"#,
+        )
+        .expect("wat");
+        assert_eq!(prepare(&bytes, LIMIT), Err(AbiError::VersionNotConstant));
+    }
+
+    #[test]
+    fn checks_the_version_before_any_host_runs_the_module() {
+        let bytes = wat::parse_str(
+            r#"(module
+                (import "env" "print" (func (param i32 i32)))
+                (memory (export "memory") 1)
+                (func (export "service") (result i32) i32.const 1)
+                (func (export "coreplay_abi_version") (result i32) i32.const 2))"#,
+        )
+        .expect("wat");
+        assert_eq!(prepare(&bytes, LIMIT), Err(AbiError::Version(2)));
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod sys;
 mod yielding;
 
 pub use calls::{call, call_raw, serve};
-pub use coreplay_abi::{ABI_VERSION, CallError, TaskId};
+pub use coreplay_abi::{ABI_VERSION, CallError, MAX_MESSAGE_BYTES, TaskId};
 pub use coreplay_macros::main;
 pub use messages::{Message, Recv, recv, send, send_raw, try_recv};
 /// The SCALE codec messages are encoded with.
