@@ -56,7 +56,8 @@ export class PlaygroundPage {
     await this.page.getByTestId('ping-pong').click();
   }
 
-  async calls(n: number) {
+  async calls(n: number, server: 'calc' | 'bad-serve' = 'calc') {
+    await this.page.getByTestId('call-server').selectOption(server);
     await this.page.getByTestId('rounds').fill(String(n));
     await this.page.getByTestId('calls').click();
   }

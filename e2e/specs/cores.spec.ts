@@ -59,6 +59,25 @@ test.describe('browser cores', () => {
     await expect(calc.reason).toHaveCount(0);
   });
 
+  test('a call handler that never returns is blamed, not its caller', async ({ playground }) => {
+    await playground.setCores(1);
+    await playground.addFromLibrary('counter');
+    const counter = playground.task('counter');
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThanOrEqual(2);
+    await playground.calls(10, 'bad-serve');
+    const server = playground.task('bad-serve');
+    await expect(server.status).toHaveText('preempted');
+    await expect(server.reason).toContainText(/its call handler, serving task \d+, ran 400 ms past/);
+    // The caller came back from its snapshot and found its callee gone: it fails on its own
+    // terms, not as the one that overran.
+    const client = playground.task('calc-client');
+    await expect(client.status).toHaveText('failed');
+    await expect(client.reason).toContainText('call 0');
+    await expect(playground.core(0)).toContainText('1 reset(s)');
+    const before = await counter.sliceCount();
+    await expect.poll(() => counter.sliceCount()).toBeGreaterThan(before + 1);
+  });
+
   test('the miner yields on schedule and finds exactly what the native search finds', async ({ playground }) => {
     const work = { seed: '0x00c0ffee' + 'ab'.repeat(27) + '00', start: 1000, end: 400_000, bits: 11 };
     // Short slices, so even a fast machine needs several for this work.

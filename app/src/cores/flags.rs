@@ -1,6 +1,7 @@
-//! The yield flags in shared memory. Per core, two `Int32Array` words: `slice` holds the
+//! The yield flags in shared memory. Per core, three `Int32Array` words: `slice` holds the
 //! current slice's generation shifted left once, with bit 0 the flag the task reads; `finished`
-//! holds the generation of the last slice that returned. A `Float64Array` notes when each flag
+//! holds the generation of the last slice that returned; `serving` holds the task whose call
+//! handler runs right now (0 = none), so an overrun inside a call is blamed on the callee. A `Float64Array` notes when each flag
 //! rose. Generations make stale timers harmless: the clock raises the flag with a
 //! compare-and-swap on the exact slice word it was armed for.
 
@@ -8,6 +9,9 @@ use js_sys::{Atomics, Float64Array, Int32Array, SharedArrayBuffer};
 
 /// Cores the buffers have room for (the core count can change while tasks run).
 pub const MAX_CORES: u32 = 64;
+
+/// `Int32Array` words per core.
+const WORDS: u32 = 3;
 
 /// Generations wrap within the 31 bits the slice word has for them.
 pub const GENERATION_MASK: u32 = 0x3fff_ffff;
@@ -27,7 +31,7 @@ impl Flags {
             return None;
         }
         Self::from_buffers(
-            Some(SharedArrayBuffer::new(MAX_CORES * 2 * 4)),
+            Some(SharedArrayBuffer::new(MAX_CORES * WORDS * 4)),
             Some(SharedArrayBuffer::new(MAX_CORES * 8)),
         )
     }
@@ -47,22 +51,24 @@ impl Flags {
 
     /// Main thread, before a slice: a new generation with the flag down.
     pub fn start(&self, core: u32, generation: u32) {
-        let _ = Atomics::store(&self.words, core * 2, (generation << 1) as i32);
+        // A worker terminated inside a call never cleared its word.
+        let _ = Atomics::store(&self.words, core * WORDS + 2, 0);
+        let _ = Atomics::store(&self.words, core * WORDS, (generation << 1) as i32);
     }
 
     /// Clock: raise the flag if slice `generation` is still the current one; `at` is now in ms
     /// since the epoch.
     pub fn raise(&self, core: u32, generation: u32, at: f64) {
         let down = (generation << 1) as i32;
-        if Atomics::load(&self.words, core * 2) == Ok(down) {
+        if Atomics::load(&self.words, core * WORDS) == Ok(down) {
             self.stamps.set_index(core, at);
-            let _ = Atomics::compare_exchange(&self.words, core * 2, down, down | 1);
+            let _ = Atomics::compare_exchange(&self.words, core * WORDS, down, down | 1);
         }
     }
 
     /// Core: is the flag up? (A failed load means the flags are unusable; yielding is safe.)
     pub fn raised(&self, core: u32) -> bool {
-        Atomics::load(&self.words, core * 2).map_or(true, |w| w & 1 == 1)
+        Atomics::load(&self.words, core * WORDS).map_or(true, |w| w & 1 == 1)
     }
 
     /// When the flag rose, in ms since the epoch, if it has.
@@ -72,13 +78,27 @@ impl Flags {
 
     /// Core: slice `generation` returned.
     pub fn finished(&self, core: u32, generation: u32) {
-        let _ = Atomics::store(&self.words, core * 2 + 1, generation as i32);
+        let _ = Atomics::store(&self.words, core * WORDS + 1, generation as i32);
+    }
+
+    /// Core: task `task`'s call handler starts (or, with 0, no handler runs); returns the
+    /// task that was serving before, to put back when this call returns.
+    pub fn serve(&self, core: u32, task: u32) -> u32 {
+        Atomics::exchange(&self.words, core * WORDS + 2, task as i32).map_or(0, |w| w as u32)
+    }
+
+    /// Main thread: the task whose call handler is running on `core`, if any.
+    pub fn serving(&self, core: u32) -> Option<u32> {
+        Atomics::load(&self.words, core * WORDS + 2)
+            .ok()
+            .map(|w| w as u32)
+            .filter(|t| *t != 0)
     }
 
     /// Clock: is slice `generation` still running on `core`?
     pub fn running(&self, core: u32, generation: u32) -> bool {
-        let current = Atomics::load(&self.words, core * 2).map(|w| (w as u32) >> 1);
-        let done = Atomics::load(&self.words, core * 2 + 1).map(|w| w as u32);
+        let current = Atomics::load(&self.words, core * WORDS).map(|w| (w as u32) >> 1);
+        let done = Atomics::load(&self.words, core * WORDS + 1).map(|w| w as u32);
         current == Ok(generation) && done != Ok(generation)
     }
 }

@@ -39,6 +39,14 @@ impl YieldSignal {
         }
     }
 
+    /// Notes in shared memory that `task` serves a call now (0: no call); returns the previous.
+    fn serve(&self, task: TaskId) -> TaskId {
+        match self {
+            Self::Shared { flags, core } => flags.serve(*core, task),
+            Self::Deadline { .. } => 0,
+        }
+    }
+
     /// When the flag rose (ms since the epoch), if it has.
     fn raised_at(&self) -> Option<f64> {
         match self {
@@ -431,6 +439,8 @@ impl TaskHost {
         }
         let (alloc, call) = self.serves.as_ref().ok_or(CallError::NotServed)?;
         s.running.set(true);
+        // If the handler never returns, the main thread reads who to blame from here.
+        let outer = s.signal.serve(s.id);
         let result = (|| -> Result<Option<Vec<u8>>, String> {
             let len = request.len() as u32;
             let ptr = alloc
@@ -455,6 +465,7 @@ impl TaskHost {
                 .map(Some)
                 .map_err(|e| e.to_string())
         })();
+        s.signal.serve(outer);
         s.running.set(false);
         let exit = s.exit.borrow_mut().take();
         match (result, exit) {

@@ -21,6 +21,7 @@ pub fn about(name: &str) -> &'static str {
         "bad-flood" => "misbehaves: floods the host with messages",
         "bad-pointer" => "misbehaves: hands the host a pointer outside its memory",
         "bad-oversize" => "misbehaves: sends a message over the size limit",
+        "bad-serve" => "misbehaves: serves calls with a handler that never returns",
         "bad-imports" => "misbehaves: imports a function the ABI does not have",
         "bad-malformed" => "misbehaves: is not a valid WebAssembly module",
         _ => "",

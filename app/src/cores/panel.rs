@@ -295,14 +295,17 @@ fn Demos() -> impl IntoView {
         });
     };
     let runtime = state.runtime.clone();
+    // The task that answers the calls: calc, or one whose handler never returns.
+    let server = RwSignal::new(String::from("calc"));
     let calls = move |_| {
         let runtime = runtime.clone();
         let n: u64 = rounds.get_untracked().trim().parse().unwrap_or(1000);
         spawn_local(async move {
             // Synchronous calls reach only tasks on the caller's core.
             let result = async {
+                let server = server.get_untracked();
                 let calc = runtime
-                    .add("calc", library::module("calc").await?, Some(0), vec![])
+                    .add(&server, library::module(&server).await?, Some(0), vec![])
                     .await?;
                 runtime
                     .add(
@@ -377,6 +380,12 @@ fn Demos() -> impl IntoView {
                 <button data-testid="ping-pong" on:click=ping_pong>"Ping/pong across two cores"</button>
                 <button data-testid="calls" on:click=calls>"Calls within one core"</button>
                 {field("rounds", rounds, "rounds")}
+                <label>"served by "
+                    <select data-testid="call-server" on:change=move |ev| server.set(event_target_value(&ev))>
+                        <option value="calc" selected>"calc"</option>
+                        <option value="bad-serve">"bad-serve (never returns)"</option>
+                    </select>
+                </label>
             </div>
             <div class="demo">
                 <button data-testid="mine" on:click=mine>"Mine"</button>

@@ -590,7 +590,12 @@ impl Runtime {
                 if let Some(busy) = self.cores.get(c).and_then(|s| s.busy)
                     && busy.generation == generation
                 {
-                    self.preempt(c, busy.task);
+                    // A call handler that never returns is the callee's fault, not the caller's.
+                    let serving = self.flags.as_ref().and_then(|f| f.serving(core));
+                    match serving.filter(|t| *t != busy.task) {
+                        Some(callee) => self.preempt(c, callee, Some(busy.task)),
+                        None => self.preempt(c, busy.task, None),
+                    }
                 }
             }
             _ => {}
@@ -810,11 +815,17 @@ impl Runtime {
 
     /// The task ignored the yield flag past the grace period: terminate its worker, bring the
     /// core's other tasks back from their snapshots on a fresh one.
-    fn preempt(&mut self, c: usize, task: TaskId) {
-        let reason = format!(
-            "ignored the yield flag for {GRACE_MS} ms after its {} ms slice; core {c}'s worker was terminated and replaced",
-            self.slice_ms
-        );
+    fn preempt(&mut self, c: usize, task: TaskId, caller: Option<TaskId>) {
+        let reason = match caller {
+            None => format!(
+                "ignored the yield flag for {GRACE_MS} ms after its {} ms slice; core {c}'s worker was terminated and replaced",
+                self.slice_ms
+            ),
+            Some(caller) => format!(
+                "its call handler, serving task {caller}, ran {GRACE_MS} ms past the {} ms slice; core {c}'s worker was terminated and replaced",
+                self.slice_ms
+            ),
+        };
         self.sched.preempted(task, reason);
         if let Some(view) = self.model.task_mut(task) {
             view.timeline.push_back(SliceBar {

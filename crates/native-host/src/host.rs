@@ -626,8 +626,14 @@ fn call_into(
     let mut callee = tasks.take(target).ok_or(CallError::NoTask)?;
     let result = call_handler(&mut callee, from, request, fuel);
     if let Err(CallError::Failed) = result {
+        let out_of_fuel = callee.store.get_fuel().is_ok_and(|f| f == 0);
         let reason = callee.store.data_mut().exit.take().map_or_else(
-            || format!("trapped in a call from task {from}"),
+            || match out_of_fuel {
+                true => format!(
+                    "its call handler, serving task {from}, never returned: still running after {fuel} fuel"
+                ),
+                false => format!("trapped in a call from task {from}"),
+            },
             |(status, reason)| {
                 format!("exited with status {status} in a call from task {from}: {reason}")
             },

@@ -259,6 +259,37 @@ fn a_message_over_the_size_limit_fails_its_sender() {
 }
 
 #[test]
+fn a_call_handler_that_never_returns_fails_the_callee_and_the_caller_hears_of_it() {
+    let mut host = NativeHost::new(HostConfig {
+        fuel_per_slice: 5_000_000,
+        ..HostConfig::default()
+    });
+    let server = host.spawn("bad-serve", &task("bad-serve")).expect("loads");
+    let client = host
+        .spawn("calc-client", &task("calc-client"))
+        .expect("loads");
+    host.run_until_idle(10);
+    host.send(client, (server, 3u64).encode()).expect("start");
+    host.run_until_idle(10);
+    let Some(TaskStatus::Failed(reason)) = host.status(server) else {
+        panic!("{:?}", host.status(server))
+    };
+    assert!(
+        reason.contains(&format!(
+            "its call handler, serving task {client}, never returned"
+        )),
+        "{reason}"
+    );
+    let Some(TaskStatus::Failed(reason)) = host.status(client) else {
+        panic!("{:?}", host.status(client))
+    };
+    assert!(
+        reason.contains("call 0: expected 0, got Err(Failed)"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn every_well_formed_library_task_passes_the_browser_s_module_check() {
     let refused = ["bad-malformed", "bad-imports"];
     for entry in std::fs::read_dir(tasks_dir()).expect("tasks dir") {
