@@ -284,7 +284,7 @@ fn a_call_handler_that_never_returns_fails_the_callee_and_the_caller_hears_of_it
         panic!("{:?}", host.status(client))
     };
     assert!(
-        reason.contains("call 0: expected 0, got Err(Failed)"),
+        reason.contains("call 0: expected 0, got Err(Call(Failed))"),
         "{reason}"
     );
 }
