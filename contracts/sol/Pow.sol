@@ -85,9 +85,11 @@ contract Worker {
     error NotCoordinator(address caller);
 
     /// The last run's seed, and its start followed by the packed offsets (`localResultLog`):
-    /// two storage slots for the seed's default work.
-    bytes32 internal lastSeed;
-    bytes internal lastFound;
+    /// two storage slots for the seed's default work. Both start nonzero (a seed no run has, a
+    /// `found` too short to hold a start), so the first run pays what every later one does:
+    /// writing a zero slot costs 20k gas, rewriting a nonzero one 2.9k.
+    bytes32 internal lastSeed = bytes32(uint256(1));
+    bytes internal lastFound = hex"00";
 
     event Mined(uint256 indexed runId, uint256 origin, bytes32 seed, uint256 results);
 
@@ -154,11 +156,12 @@ contract InteropPoW {
     IL2ToL2CrossDomainMessenger internal constant MESSENGER =
         IL2ToL2CrossDomainMessenger(0x4200000000000000000000000000000000000023);
 
-    /// One storage slot per run.
+    /// One storage slot per run, which also holds its first chain: a local run needs no other.
     struct Run {
         address worker;
-        uint32 chains;
-        uint32 reported;
+        uint16 chains;
+        uint16 reported;
+        uint64 firstChain;
     }
 
     /// Two storage slots per report for the seed's default work: results are kept as the seed,
@@ -170,6 +173,8 @@ contract InteropPoW {
     }
 
     error NoChains();
+    /// A chain may appear once per run: it reports once, so a second entry could never complete.
+    error DuplicateChain(uint256 chainId);
     error NotAuthorized(address caller, uint256 source);
     error AlreadyReported(uint256 runId, uint256 chainId);
     error UnknownRun(uint256 runId);
@@ -181,9 +186,10 @@ contract InteropPoW {
     event ResultsReported(uint256 indexed runId, uint256 indexed chainId, bytes32 seed, bytes found);
     event AllResults(bytes results);
 
-    uint256 public lastRun;
+    /// The next run's id. Starts at 1, never zero, so no run pays for a fresh slot here.
+    uint256 internal nextRun = 1;
     mapping(uint256 => Run) public runs;
-    /// The chains a run asked, as uint64s packed four to a word (one slot for up to four).
+    /// The chains a run asked after its first, as uint64s packed four to a word.
     mapping(uint256 => mapping(uint256 => uint256)) internal chainWords;
     mapping(uint256 => mapping(uint256 => Report)) internal reports;
 
@@ -198,16 +204,25 @@ contract InteropPoW {
         returns (uint256 runId)
     {
         if (chainIds.length == 0) revert NoChains();
-        runId = ++lastRun;
-        runs[runId] = Run(worker, uint32(chainIds.length), 0);
+        for (uint256 k = 1; k < chainIds.length; k++) {
+            for (uint256 j = 0; j < k; j++) {
+                if (chainIds[j] == chainIds[k]) revert DuplicateChain(chainIds[k]);
+            }
+        }
+        runId = nextRun++;
+        // uint16 is plenty: the duplicate check alone would exhaust a block's gas long before.
+        runs[runId] = Run(worker, uint16(chainIds.length), 0, uint64(chainIds[0]));
         emit RunStarted(runId, msg.sender, worker, chainIds, start, end, target);
         bool local;
         uint256 word;
         for (uint256 k = 0; k < chainIds.length; k++) {
-            word |= uint256(uint64(chainIds[k])) << (64 * (k % 4));
-            if (k % 4 == 3 || k == chainIds.length - 1) {
-                chainWords[runId][k / 4] = word;
-                word = 0;
+            if (k > 0) {
+                uint256 j = k - 1;
+                word |= uint256(uint64(chainIds[k])) << (64 * (j % 4));
+                if (j % 4 == 3 || k == chainIds.length - 1) {
+                    chainWords[runId][j / 4] = word;
+                    word = 0;
+                }
             }
             if (chainIds[k] == block.chainid) {
                 local = true;
@@ -264,20 +279,31 @@ contract InteropPoW {
     function asked(uint256 runId, uint256 chainId) public view returns (bool) {
         uint256 n = runs[runId].chains;
         for (uint256 k = 0; k < n; k++) {
-            if ((chainWords[runId][k / 4] >> (64 * (k % 4))) & type(uint64).max == chainId) return true;
+            if (chainAt(runId, k) == chainId) return true;
         }
         return false;
     }
 
+    /// The id of the latest run (0 before the first).
+    function lastRun() public view returns (uint256) {
+        return nextRun - 1;
+    }
+
     /// The seed's `allResults()`: the latest run's.
     function allResults() external view returns (bytes memory) {
-        return allResults(lastRun);
+        return allResults(lastRun());
     }
 
     function chainsOf(uint256 runId) public view returns (uint256[] memory chains) {
         chains = new uint256[](runs[runId].chains);
         for (uint256 k = 0; k < chains.length; k++) {
-            chains[k] = (chainWords[runId][k / 4] >> (64 * (k % 4))) & type(uint64).max;
+            chains[k] = chainAt(runId, k);
         }
+    }
+
+    /// The `k`-th chain run `runId` asked.
+    function chainAt(uint256 runId, uint256 k) internal view returns (uint256) {
+        if (k == 0) return runs[runId].firstChain;
+        return (chainWords[runId][(k - 1) / 4] >> (64 * ((k - 1) % 4))) & type(uint64).max;
     }
 }

@@ -338,6 +338,140 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     devnet.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_run_naming_a_chain_twice_is_refused() {
+    let (devnet, chains) = chains(2).await;
+    let (a, b) = (&chains[0], &chains[1]);
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    for ids in [vec![b.id, b.id], vec![a.id, b.id, a.id], vec![a.id, a.id]] {
+        let ids: Vec<U256> = ids.into_iter().map(U256::from).collect();
+        reverted_with::<InteropPoW::DuplicateChain>(
+            pow.run(addresses.worker, ids.clone()).call().await,
+        );
+        reverted_with::<InteropPoW::DuplicateChain>(
+            pow.runWork(addresses.worker, ids, 0, 16, U256::MAX)
+                .call()
+                .await,
+        );
+    }
+    // Distinct chains still run.
+    start_run(&pow, addresses.worker, &[b.id, a.id])
+        .await
+        .expect("distinct chains");
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn compute_is_the_native_search_of_each_blocks_seed() {
+    let (devnet, chains) = chains(1).await;
+    let a = &chains[0];
+    let worker = Worker::new(Addresses::expected().worker, &a.user);
+    // The worker exists from here on; then 40 more blocks, 7 s apart, each with its own parent
+    // hash and timestamp, so its own seed.
+    let first = a.user.get_block_number().await.expect("head");
+    let _: () = a
+        .user
+        .raw_request("anvil_mine".into(), (U256::from(40), U256::from(7)))
+        .await
+        .expect("mine");
+    let head = a.user.get_block_number().await.expect("head");
+    let mut seeds = std::collections::BTreeSet::new();
+    let mut results = 0;
+    for n in first..=head {
+        let header = a
+            .user
+            .get_block_by_number(n.into())
+            .await
+            .expect("rpc")
+            .expect("block")
+            .header;
+        let seed = interplay_pow::seed(a.id, header.timestamp, &header.parent_hash.0);
+        let found = worker
+            .compute()
+            .block(n.into())
+            .call()
+            .await
+            .expect("compute");
+        let expected = native(&Work::default_for(seed));
+        assert_eq!(found.to_vec(), expected, "block {n}");
+        seeds.insert(seed);
+        results += expected.len() / 32;
+    }
+    assert!(
+        seeds.len() as u64 == head - first + 1 && head >= first + 40,
+        "{} seeds",
+        seeds.len()
+    );
+    assert!(
+        results > 40,
+        "{results} results: the blocks exercised the search"
+    );
+    devnet.shutdown().await;
+}
+
+/// The first timestamp after `after` at which a block on `chain` whose parent is `parent`
+/// gets a seed with exactly `n` results.
+fn timestamp_for(n: usize, chain: u64, after: u64, parent: &[u8; 32]) -> u64 {
+    (after + 1..after + 1_000_000)
+        .find(|&t| {
+            Work::default_for(interplay_pow::seed(chain, t, parent))
+                .search()
+                .len()
+                == n
+        })
+        .unwrap_or_else(|| panic!("no seed with {n} results"))
+}
+
+#[tokio::test]
+async fn a_local_run_of_the_seeds_work_costs_at_most_half_the_seeds_gas() {
+    let (devnet, chains) = chains(1).await;
+    let a = &chains[0];
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    // Gas depends on the state and on the seed's number of results. Pick the seeds: none, the
+    // typical four, and eleven, the most whose offsets still fit the report's one slot (twelve
+    // or more, about one seed in 1,400, spill into a second). The first run of a deployment is
+    // among them: it must not pay extra for fresh slots.
+    let mut gas = Vec::new();
+    for n in [11, 0, 4, 4, 11, 7] {
+        let head = a
+            .user
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .expect("rpc")
+            .expect("head");
+        let t = timestamp_for(n, a.id, head.header.timestamp, &head.header.hash.0);
+        let _: () = a
+            .user
+            .raw_request("evm_setNextBlockTimestamp".into(), (t,))
+            .await
+            .expect("set timestamp");
+        let (_, receipt) = start_run(&pow, addresses.worker, &[a.id])
+            .await
+            .expect("local run");
+        let mined = receipt
+            .inner
+            .logs()
+            .iter()
+            .find_map(|l| l.log_decode::<Worker::Mined>().ok())
+            .expect("mined")
+            .inner
+            .data;
+        assert_eq!(mined.results, U256::from(n), "the chosen seed");
+        gas.push((n, receipt.gas_used));
+    }
+    println!("gas of local runs (results, gas): {gas:?}");
+    // The seed's contracts spend 362k on the same work.
+    for (n, used) in gas {
+        assert!(
+            used <= 181_000,
+            "a local run with {n} results cost {used} gas"
+        );
+    }
+    devnet.shutdown().await;
+}
+
 trait ForTest {
     fn abi_encode_params_for_test(&self) -> Bytes;
 }

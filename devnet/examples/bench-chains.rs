@@ -1,10 +1,16 @@
 //! Issue 5's figures: time from `run` mined on chain A to every result stored there, for 2 and 4
-//! chains (median of 10), and the gas of `run`, `relayMessage` and the report per chain.
+//! chains (median of 10), and the gas of `run`, `relayMessage` and `reportResults` on its own
+//! (its call frame in anvil's call tracer, inside a relay and inside a local run).
 //! `scripts/bench-chains.sh` runs it (release build, real anvil chains, the devnet's relayer).
 
 use std::time::{Duration, Instant};
 
-use alloy::{primitives::Address, providers::Provider, rpc::types::Filter, sol_types::SolEvent};
+use alloy::{
+    primitives::{Address, TxHash},
+    providers::{DynProvider, Provider},
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
+};
 use interplay_contracts::{
     InteropPoW, L2ToL2CrossDomainMessenger, client::connect, deploy::L2_TO_L2_MESSENGER, start_run,
 };
@@ -12,9 +18,43 @@ use interplay_devnet::Config;
 
 const RUNS: usize = 10;
 
+/// The true median: the middle value, or the mean of the two middle ones.
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
+    let n = xs.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => xs[n / 2],
+        _ => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+/// Gas used by each call to `InteropPoW.reportResults` inside transaction `tx`, from the call
+/// frames of anvil's `callTracer`.
+async fn report_gas(provider: &DynProvider, tx: TxHash) -> anyhow::Result<Vec<f64>> {
+    let trace: serde_json::Value = provider
+        .raw_request(
+            "debug_traceTransaction".into(),
+            (tx, serde_json::json!({ "tracer": "callTracer" })),
+        )
+        .await?;
+    let selector = format!(
+        "0x{}",
+        alloy::hex::encode(InteropPoW::reportResultsCall::SELECTOR)
+    );
+    let mut found = Vec::new();
+    let mut frames = vec![&trace];
+    while let Some(frame) = frames.pop() {
+        let input = frame["input"].as_str().unwrap_or_default();
+        if input.starts_with(&selector) {
+            let used = frame["gasUsed"].as_str().unwrap_or("0x0");
+            found.push(u64::from_str_radix(used.trim_start_matches("0x"), 16)? as f64);
+        }
+        if let Some(calls) = frame["calls"].as_array() {
+            frames.extend(calls);
+        }
+    }
+    Ok(found)
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -32,12 +72,14 @@ async fn main() -> anyhow::Result<()> {
         let ids: Vec<u64> = m.chains.iter().map(|c| c.chain_id).collect();
         let mut latencies = Vec::new();
         let mut run_gas = Vec::new();
+        let mut local_report_gas = Vec::new();
         for _ in 0..RUNS {
             let (run_id, receipt) = start_run(&pow, worker, &ids).await?;
             let mined = Instant::now();
             run_gas.push(receipt.gas_used as f64);
+            local_report_gas.extend(report_gas(&a, receipt.transaction_hash).await?);
             let deadline = mined + Duration::from_secs(120);
-            while pow.runs(run_id).call().await?.reported < u32::from(chains) {
+            while pow.runs(run_id).call().await?.reported < chains {
                 anyhow::ensure!(Instant::now() < deadline, "run {run_id} did not complete");
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -45,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
         }
         // Gas of the relays on each chain: the request on B.., the reports on A.
         let mut relay_gas = Vec::new();
+        let mut relayed_report_gas = Vec::new();
         for chain in &m.chains {
             let p = connect(&chain.rpc_url, key)?;
             let logs = p
@@ -60,6 +103,9 @@ async fn main() -> anyhow::Result<()> {
                 let hash = log.transaction_hash.expect("mined");
                 if let Some(r) = p.get_transaction_receipt(hash).await? {
                     gas.push(r.gas_used as f64);
+                }
+                if chain.chain_id == m.chains[0].chain_id {
+                    relayed_report_gas.extend(report_gas(&p, hash).await?);
                 }
             }
             relay_gas.push((chain.chain_id, median(gas)));
@@ -82,6 +128,11 @@ async fn main() -> anyhow::Result<()> {
             };
             println!("  gas on chain {chain}: {what}: median {gas:.0}");
         }
+        println!(
+            "  gas of reportResults alone (its call frame; the last of a run also emits AllResults): relayed {:.0}, from the local worker {:.0} (medians)",
+            median(relayed_report_gas),
+            median(local_report_gas)
+        );
         devnet.shutdown().await;
     }
     // A local-only run of the seed's default work, after a first run warmed the worker.

@@ -62,7 +62,11 @@ async fn run_on(
 }
 
 async fn reported(pow: &InteropPoW::InteropPoWInstance<DynProvider>, run: U256) -> u32 {
-    pow.runs(run).call().await.map(|r| r.reported).unwrap_or(0)
+    pow.runs(run)
+        .call()
+        .await
+        .map(|r| u32::from(r.reported))
+        .unwrap_or(0)
 }
 
 /// Every chain's results of `run` are the native search of the seed it reported.
