@@ -57,6 +57,46 @@ pub enum DeployError {
     Reverted(Address),
 }
 
+/// What a chain has at the interop predeploy addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Predeploys {
+    /// No messenger: not an interop chain (a bare anvil).
+    Missing,
+    /// The devnet's own inbox, which validates only what `supervisor` attested.
+    Devnet { supervisor: Address },
+    /// An OP interop chain's own inbox (supersim, a real devnet): it validates messages itself.
+    Native,
+}
+
+/// Looks at the messenger and inbox predeploys of the chain.
+pub async fn predeploys(provider: &impl Provider) -> Result<Predeploys, DeployError> {
+    if provider.get_code_at(L2_TO_L2_MESSENGER).await?.is_empty() {
+        return Ok(Predeploys::Missing);
+    }
+    if provider.get_code_at(CROSS_L2_INBOX).await? != CrossL2Inbox::DEPLOYED_BYTECODE {
+        return Ok(Predeploys::Native);
+    }
+    // `supervisor` is the inbox's storage slot 0.
+    let slot = provider
+        .get_storage_at(CROSS_L2_INBOX, alloy::primitives::U256::ZERO)
+        .await?;
+    Ok(Predeploys::Devnet {
+        supervisor: Address::from_word(slot.into()),
+    })
+}
+
+/// Sets an account's balance (anvil only): funds the devnet's own accounts.
+pub async fn set_balance(
+    provider: &impl Provider,
+    account: Address,
+    wei: alloy::primitives::U256,
+) -> Result<(), DeployError> {
+    provider
+        .raw_request::<_, ()>("anvil_setBalance".into(), (account, wei))
+        .await?;
+    Ok(())
+}
+
 pub fn create2_address(init_code: &[u8]) -> Address {
     CREATE2_DEPLOYER.create2(SALT, keccak256(init_code))
 }

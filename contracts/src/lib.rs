@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod deploy;
+pub mod interop;
 
 pub use client::{send_mined, start_run, with_gas_margin};
 

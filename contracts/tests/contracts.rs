@@ -6,15 +6,17 @@ use std::process::Command;
 
 use alloy::{
     network::EthereumWallet,
-    primitives::{B256, Bytes, U256, keccak256},
+    primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider, ProviderBuilder},
-    rpc::types::Log,
+    rpc::types::{Log, TransactionReceipt},
     signers::local::PrivateKeySigner,
-    sol_types::{SolError, SolEvent},
+    sol_types::SolError,
 };
 use interplay_contracts::{
     CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker,
+    client::connect,
     deploy::{self, Addresses},
+    interop::SentMessage,
     send_mined, start_run,
 };
 use interplay_devnet::{Config, Devnet};
@@ -44,6 +46,8 @@ struct TestChain {
     stranger: DynProvider,
 }
 
+/// `n` chains with the contracts and no relayer: the tests attest and relay themselves, with
+/// the devnet's supervisor key (which only the devnet's own process knows).
 async fn chains(n: u16) -> (Devnet, Vec<TestChain>) {
     let devnet = interplay_devnet::spawn(
         Config::test()
@@ -54,12 +58,11 @@ async fn chains(n: u16) -> (Devnet, Vec<TestChain>) {
     .await
     .expect("devnet starts");
     let manifest = devnet.manifest().clone();
-    let signer = |i: usize| -> PrivateKeySigner {
-        manifest.accounts[i].private_key.parse().expect("dev key")
-    };
-    let connect = |i: usize, url: &str| {
+    let supervisor_key = devnet.supervisor_key().expect("a supervisor").to_owned();
+    let connect = |key: &str, url: &str| {
+        let signer: PrivateKeySigner = key.parse().expect("key");
         ProviderBuilder::new()
-            .wallet(EthereumWallet::from(signer(i)))
+            .wallet(EthereumWallet::from(signer))
             .connect_http(url.parse().expect("rpc url"))
             .erased()
     };
@@ -67,22 +70,28 @@ async fn chains(n: u16) -> (Devnet, Vec<TestChain>) {
     for chain in &manifest.chains {
         let c = TestChain {
             id: chain.chain_id,
-            user: connect(0, &chain.rpc_url),
-            supervisor: connect(9, &chain.rpc_url),
-            stranger: connect(5, &chain.rpc_url),
+            user: connect(&manifest.accounts[0].private_key, &chain.rpc_url),
+            supervisor: connect(&supervisor_key, &chain.rpc_url),
+            stranger: connect(&manifest.accounts[5].private_key, &chain.rpc_url),
         };
-        deploy::install_predeploys(&c.user, signer(9).address())
-            .await
-            .expect("predeploys");
-        let addresses = deploy::deploy_app(&c.user).await.expect("deploy app");
+        let pow = deploy::create2_address(&InteropPoW::BYTECODE);
+        assert!(
+            !c.user.get_code_at(pow).await.expect("code").is_empty(),
+            "the devnet deployed the app at its CREATE2 address"
+        );
         assert_eq!(
-            addresses,
-            Addresses::expected(),
-            "same addresses everywhere"
+            deploy::predeploys(&c.user).await.expect("predeploys"),
+            deploy::Predeploys::Devnet {
+                supervisor: key_address(&supervisor_key)
+            }
         );
         out.push(c);
     }
     (devnet, out)
+}
+
+fn key_address(key: &str) -> Address {
+    key.parse::<PrivateKeySigner>().expect("key").address()
 }
 
 fn native(work: &Work) -> Vec<u8> {
@@ -135,34 +144,11 @@ async fn the_contract_search_is_the_native_search_for_many_seeds() {
     devnet.shutdown().await;
 }
 
-/// What a relayer does for one `SentMessage` log: the payload is the log's topics then its data.
-fn sent_message(
-    log: &Log,
-    block_timestamp: u64,
-    source: u64,
-) -> (L2ToL2CrossDomainMessenger::Identifier, Bytes) {
-    let mut payload: Vec<u8> = log.topics().iter().flat_map(|t| t.0).collect();
-    payload.extend_from_slice(&log.data().data);
-    let id = L2ToL2CrossDomainMessenger::Identifier {
-        origin: log.address(),
-        blockNumber: U256::from(log.block_number.expect("mined")),
-        logIndex: U256::from(log.log_index.expect("mined")),
-        timestamp: U256::from(block_timestamp),
-        chainId: U256::from(source),
-    };
-    (id, payload.into())
-}
-
 /// The `SentMessage` logs of a transaction, ready to relay.
-async fn outgoing(
-    chain: &TestChain,
-    logs: &[Log],
-) -> Vec<(L2ToL2CrossDomainMessenger::Identifier, Bytes)> {
+async fn outgoing(chain: &TestChain, logs: &[Log]) -> Vec<SentMessage> {
     let mut out = Vec::new();
     for log in logs {
-        if log.address() != deploy::L2_TO_L2_MESSENGER
-            || log.topic0() != Some(&L2ToL2CrossDomainMessenger::SentMessage::SIGNATURE_HASH)
-        {
+        if log.address() != deploy::L2_TO_L2_MESSENGER {
             continue;
         }
         let block = chain
@@ -171,36 +157,27 @@ async fn outgoing(
             .await
             .expect("rpc")
             .expect("block");
-        out.push(sent_message(log, block.header.timestamp, chain.id));
+        out.extend(SentMessage::from_log(log, chain.id, block.header.timestamp));
     }
     out
 }
 
 /// Attests the message on `to` as the supervisor, then relays it as an ordinary account.
-async fn attest_and_relay(
-    to: &TestChain,
-    id: &L2ToL2CrossDomainMessenger::Identifier,
-    payload: &Bytes,
-) -> alloy::rpc::types::TransactionReceipt {
+async fn attest_and_relay(to: &TestChain, m: &SentMessage) -> TransactionReceipt {
     let inbox = CrossL2Inbox::new(deploy::CROSS_L2_INBOX, &to.supervisor);
-    let inbox_id = CrossL2Inbox::Identifier {
-        origin: id.origin,
-        blockNumber: id.blockNumber,
-        logIndex: id.logIndex,
-        timestamp: id.timestamp,
-        chainId: id.chainId,
-    };
-    send_mined(inbox.attest(inbox_id, keccak256(payload)))
+    send_mined(inbox.attest(m.inbox_id(), keccak256(&m.payload)))
         .await
         .expect("attest");
-    relay(to, id, payload).await.expect("relay succeeds")
+    relay(to, &m.id(), &m.payload)
+        .await
+        .expect("relay succeeds")
 }
 
 async fn relay(
     to: &TestChain,
     id: &L2ToL2CrossDomainMessenger::Identifier,
     payload: &Bytes,
-) -> Result<alloy::rpc::types::TransactionReceipt, alloy::contract::Error> {
+) -> Result<TransactionReceipt, alloy::contract::Error> {
     let messenger = L2ToL2CrossDomainMessenger::new(deploy::L2_TO_L2_MESSENGER, &to.stranger);
     let call = messenger.relayMessage(id.clone(), payload.clone());
     // eth_call first: a revert comes back with its reason.
@@ -258,7 +235,7 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     // A → B: the request to B's worker. B's worker mines and sends its report back.
     let to_b = outgoing(a, &run_logs).await;
     assert_eq!(to_b.len(), 1, "one message, to chain B");
-    let on_b = attest_and_relay(b, &to_b[0].0, &to_b[0].1).await;
+    let on_b = attest_and_relay(b, &to_b[0]).await;
     let b_logs = on_b.inner.logs().to_vec();
     let seed_b = mined_seed(&b_logs);
     let to_a = outgoing(b, &b_logs).await;
@@ -282,12 +259,12 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
     );
 
     // A forged report: B's payload with other results, never attested by the supervisor.
-    let mut forged = to_a[0].1.to_vec();
+    let mut forged = to_a[0].payload.to_vec();
     let last = forged.len() - 40;
     forged[last] ^= 1;
-    reverted_with::<CrossL2Inbox::NotAttested>(relay(a, &to_a[0].0, &forged.into()).await);
+    reverted_with::<CrossL2Inbox::NotAttested>(relay(a, &to_a[0].id(), &forged.into()).await);
 
-    let on_a = attest_and_relay(a, &to_a[0].0, &to_a[0].1).await;
+    let on_a = attest_and_relay(a, &to_a[0]).await;
     let all = on_a
         .inner
         .logs()
@@ -324,7 +301,7 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
 
     // The same message again: attested, but already relayed.
     reverted_with::<L2ToL2CrossDomainMessenger::MessageAlreadyRelayed>(
-        relay(a, &to_a[0].0, &to_a[0].1).await,
+        relay(a, &to_a[0].id(), &to_a[0].payload).await,
     );
 
     // Gas of a local-only run of the seed's default work (the seed spends 362k–708k).
@@ -335,6 +312,86 @@ async fn a_run_on_two_chains_delivers_every_result_and_refuses_forgeries() {
         "gas: two-chain run on A {}, relay on B {}, relay on A {}, local-only run {}",
         run.gas_used, on_b.gas_used, on_a.gas_used, local.gas_used
     );
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_published_key_can_attest_so_forged_messages_never_relay() {
+    let (devnet, chains) = chains(2).await;
+    let (a, b) = (&chains[0], &chains[1]);
+    let manifest = devnet.manifest().clone();
+    let supervisor_key = devnet.supervisor_key().expect("supervisor").to_owned();
+    let supervisor = key_address(&supervisor_key);
+    // The supervisor is none of the dev accounts, and its key is nowhere in the manifest (which
+    // anyone may fetch).
+    assert!(
+        manifest
+            .accounts
+            .iter()
+            .all(|acc| acc.address.parse::<Address>().expect("address") != supervisor)
+    );
+    let published = format!("{manifest:?}").to_lowercase();
+    assert!(!published.contains(supervisor_key.trim_start_matches("0x")));
+    assert_eq!(
+        manifest.contracts.as_ref().expect("contracts").supervisor,
+        supervisor.to_string()
+    );
+
+    // A real message A → B, and a forgery of it: the same request with another range.
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    let (_, run) = start_run(&pow, addresses.worker, &[a.id, b.id])
+        .await
+        .expect("run");
+    let real = outgoing(a, run.inner.logs()).await.remove(0);
+    let mut forged = real.clone();
+    let mut payload = forged.payload.to_vec();
+    let last = payload.len() - 40;
+    payload[last] ^= 0x10;
+    forged.payload = payload.into();
+
+    // Every published key tries to attest the forgery on B: refused.
+    for account in &manifest.accounts {
+        let p = connect(&manifest.chains[1].rpc_url, &account.private_key).expect("provider");
+        let inbox = CrossL2Inbox::new(deploy::CROSS_L2_INBOX, &p);
+        reverted_with::<CrossL2Inbox::NotSupervisor>(
+            inbox
+                .attest(forged.inbox_id(), keccak256(&forged.payload))
+                .call()
+                .await,
+        );
+    }
+    // Mined too, not just simulated: dev account #9 (once the supervisor) is refused on chain.
+    let old = connect(
+        &manifest.chains[1].rpc_url,
+        &manifest.accounts[9].private_key,
+    )
+    .expect("provider");
+    let inbox = CrossL2Inbox::new(deploy::CROSS_L2_INBOX, &old);
+    let receipt = inbox
+        .attest(forged.inbox_id(), keccak256(&forged.payload))
+        .gas(200_000)
+        .send()
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    assert!(!receipt.status(), "a dev account's attestation reverts");
+    assert!(
+        !inbox
+            .attested(forged.attestation_key())
+            .call()
+            .await
+            .expect("attested")
+    );
+
+    // Neither the forgery nor the real message relays before the supervisor attests.
+    reverted_with::<CrossL2Inbox::NotAttested>(relay(b, &forged.id(), &forged.payload).await);
+    reverted_with::<CrossL2Inbox::NotAttested>(relay(b, &real.id(), &real.payload).await);
+    // The devnet's supervisor attests the real one, and only it: it relays, the forgery not.
+    attest_and_relay(b, &real).await;
+    reverted_with::<CrossL2Inbox::NotAttested>(relay(b, &forged.id(), &forged.payload).await);
     devnet.shutdown().await;
 }
 

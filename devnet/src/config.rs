@@ -28,6 +28,8 @@ pub struct Config {
     pub deploy: bool,
     /// Run the supervisor + auto-relayer (needs `deploy`).
     pub relay: bool,
+    /// The supervisor's key (default: a random one, funded on each chain, never published).
+    pub supervisor_key: Option<String>,
     /// Where the relayer keeps its cursors (default: the devnet's scratch directory).
     pub relayer_state: Option<PathBuf>,
     /// How often the relayer looks for new messages.
@@ -47,6 +49,7 @@ impl Default for Config {
             startup_timeout: std::time::Duration::from_secs(30),
             deploy: true,
             relay: true,
+            supervisor_key: None,
             relayer_state: None,
             relay_poll: std::time::Duration::from_millis(250),
         }
@@ -74,6 +77,11 @@ impl Config {
         self
     }
 
+    pub fn with_supervisor_key(mut self, key: impl Into<String>) -> Self {
+        self.supervisor_key = Some(key.into());
+        self
+    }
+
     pub fn with_anvil(mut self, anvil: impl Into<PathBuf>) -> Self {
         self.anvil = anvil.into();
         self
@@ -86,7 +94,8 @@ impl Config {
         self
     }
 
-    /// Contracts deployed, but no relayer (tests run their own).
+    /// Contracts deployed, but no relayer: tests run their own, with
+    /// [`crate::Devnet::supervisor_key`].
     pub fn without_relayer(mut self) -> Self {
         self.relay = false;
         self

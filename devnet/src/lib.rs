@@ -9,6 +9,7 @@ pub mod relayer;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
+use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 pub use anvil::AnvilChain;
 pub use config::Config;
 use interplay_contracts::deploy::{self, Addresses, CROSS_L2_INBOX, L2_TO_L2_MESSENGER};
@@ -72,6 +73,7 @@ pub struct Devnet {
     stop_admin: watch::Sender<bool>,
     admin: JoinHandle<()>,
     relayer: Option<RelayerHandle>,
+    supervisor_key: Option<String>,
     _scratch: tempfile::TempDir,
 }
 
@@ -112,6 +114,12 @@ impl Devnet {
     /// Where the manifest is served.
     pub fn manifest_url(&self) -> String {
         format!("http://{}/manifest.json", self.admin_addr)
+    }
+
+    /// The supervisor's key, for tests that attest themselves. Not in the manifest: whoever
+    /// holds it can make any message relayable.
+    pub fn supervisor_key(&self) -> Option<&str> {
+        self.supervisor_key.as_deref()
     }
 
     /// The auto-relayer's progress, if it runs.
@@ -178,17 +186,29 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
 
     let accounts = read_accounts(&accounts_file)?;
     let roles = relayer::roles(&accounts);
+    // The supervisor's key makes any message relayable, so it is none of the public dev keys:
+    // random unless given, and never in the manifest.
+    let supervisor = match &config.supervisor_key {
+        Some(key) => key.parse().map_err(|e| DevnetError::Deploy {
+            chain_id: 0,
+            reason: format!("supervisor key: {e}"),
+        })?,
+        None => PrivateKeySigner::random(),
+    };
     let contracts = match (&roles, config.deploy) {
-        (Some(roles), true) => Some(install(&chains, roles).await?),
+        (Some(roles), true) => Some(install(&chains, roles, &supervisor).await?),
         _ => None,
     };
+    let supervisor_key = contracts
+        .is_some()
+        .then(|| supervisor.to_bytes().to_string());
     let relayer = match (&roles, config.relay && contracts.is_some()) {
         (Some(roles), true) => Some(RelayerHandle::start(RelayerConfig {
             chains: chains
                 .iter()
                 .map(|c| (c.chain_id, c.rpc_url.clone()))
                 .collect(),
-            supervisor_key: roles.supervisor.clone(),
+            supervisor_key: supervisor.to_bytes().to_string(),
             relayer_key: roles.relayer.clone(),
             state: config
                 .relayer_state
@@ -226,19 +246,27 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         stop_admin,
         admin,
         relayer,
+        supervisor_key,
         _scratch: scratch,
     })
 }
 
-/// Installs the predeploys (the supervisor attests) and deploys the app on every chain.
-async fn install(chains: &[AnvilChain], roles: &Roles) -> Result<Contracts, DevnetError> {
+/// What the supervisor gets on each chain.
+const SUPERVISOR_FUNDS: u128 = 100 * 10u128.pow(18);
+
+/// Installs the predeploys (`supervisor` attests, funded here) and deploys the app on every chain.
+async fn install(
+    chains: &[AnvilChain],
+    roles: &Roles,
+    supervisor: &PrivateKeySigner,
+) -> Result<Contracts, DevnetError> {
     let err = |chain_id: u64| {
         move |e: String| DevnetError::Deploy {
             chain_id,
             reason: e,
         }
     };
-    let supervisor = Roles::address(&roles.supervisor).ok_or_else(|| err(0)("bad key".into()))?;
+    let supervisor = supervisor.address();
     let deployer: alloy::signers::local::PrivateKeySigner = roles
         .deployer
         .parse()
@@ -253,6 +281,9 @@ async fn install(chains: &[AnvilChain], roles: &Roles) -> Result<Contracts, Devn
             .wallet(alloy::network::EthereumWallet::from(deployer.clone()))
             .connect_http(url);
         deploy::install_predeploys(&provider, supervisor)
+            .await
+            .map_err(|e| err(chain.chain_id)(e.to_string()))?;
+        deploy::set_balance(&provider, supervisor, U256::from(SUPERVISOR_FUNDS))
             .await
             .map_err(|e| err(chain.chain_id)(e.to_string()))?;
         addresses = deploy::deploy_app(&provider)

@@ -357,12 +357,12 @@ async fn relay(dest: &ChainClient, m: &Message) -> Result<Relayed, String> {
     Ok(Relayed::Now)
 }
 
-/// The dev-account roles: who deploys, who attests, who relays.
+/// The dev-account roles: who deploys and who relays. Both may be public: anyone may deploy
+/// the contracts and anyone may relay. The supervisor is not a dev account (see `spawn`).
 pub fn roles(accounts: &[interplay_manifest::DevAccount]) -> Option<Roles> {
     Some(Roles {
         deployer: accounts.get(7)?.private_key.clone(),
         relayer: accounts.get(8)?.private_key.clone(),
-        supervisor: accounts.get(9)?.private_key.clone(),
     })
 }
 
@@ -370,7 +370,6 @@ pub fn roles(accounts: &[interplay_manifest::DevAccount]) -> Option<Roles> {
 pub struct Roles {
     pub deployer: String,
     pub relayer: String,
-    pub supervisor: String,
 }
 
 impl Roles {

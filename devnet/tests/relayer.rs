@@ -148,7 +148,7 @@ fn relayer_config(
     let roles = roles(&devnet.manifest().accounts).expect("dev accounts");
     RelayerConfig {
         chains: rpc,
-        supervisor_key: roles.supervisor,
+        supervisor_key: devnet.supervisor_key().expect("supervisor").to_owned(),
         relayer_key: roles.relayer,
         state: state.to_path_buf(),
         poll: Duration::from_millis(50),
