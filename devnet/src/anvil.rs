@@ -22,7 +22,7 @@ pub(crate) struct AnvilSpec<'a> {
     pub chain_id: u64,
     pub host: &'a str,
     pub port: u16,
-    pub block_time: u64,
+    pub block_time: Duration,
     pub config_out: Option<&'a Path>,
 }
 
@@ -38,8 +38,8 @@ impl AnvilChain {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        if spec.block_time > 0 {
-            cmd.args(["--block-time", &spec.block_time.to_string()]);
+        if !spec.block_time.is_zero() {
+            cmd.args(["--block-time", &spec.block_time.as_secs_f64().to_string()]);
         }
         if let Some(out) = spec.config_out {
             cmd.arg("--config-out").arg(out);

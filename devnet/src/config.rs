@@ -1,6 +1,6 @@
 //! What a devnet should look like, before it exists.
 
-use std::{net::TcpListener, path::PathBuf};
+use std::{net::TcpListener, path::PathBuf, time::Duration};
 
 use interplay_manifest::{DEFAULT_ADMIN_PORT, FIRST_CHAIN_ID, FIRST_RPC_PORT};
 
@@ -14,8 +14,8 @@ pub struct Config {
     pub host: String,
     /// RPC port of the first chain; chain `i` listens on `first_rpc_port + i`.
     pub first_rpc_port: u16,
-    /// Seconds between blocks (0 = mine only on transactions).
-    pub block_time: u64,
+    /// Time between blocks (zero = mine only on transactions).
+    pub block_time: Duration,
     /// The `anvil` executable.
     pub anvil: PathBuf,
     /// Port of the admin server that serves the manifest (0 = any free port).
@@ -26,7 +26,9 @@ pub struct Config {
     pub startup_timeout: std::time::Duration,
     /// Install the predeploys and deploy the contracts on every chain.
     pub deploy: bool,
-    /// Run the supervisor + auto-relayer (needs `deploy`).
+    /// Run the supervisor, which attests each message on inboxes that need it (needs `deploy`).
+    pub supervise: bool,
+    /// Run the auto-relayer too (needs `supervise`).
     pub relay: bool,
     /// The supervisor's key (default: a random one, funded on each chain, never published).
     pub supervisor_key: Option<String>,
@@ -42,12 +44,13 @@ impl Default for Config {
             chains: 2,
             host: "127.0.0.1".into(),
             first_rpc_port: FIRST_RPC_PORT,
-            block_time: 2,
+            block_time: Duration::from_secs(2),
             anvil: default_anvil(),
             admin_port: DEFAULT_ADMIN_PORT,
             manifest_out: None,
             startup_timeout: std::time::Duration::from_secs(30),
             deploy: true,
+            supervise: true,
             relay: true,
             supervisor_key: None,
             relayer_state: None,
@@ -62,7 +65,7 @@ impl Config {
         Self {
             first_rpc_port: 0,
             admin_port: 0,
-            block_time: 1,
+            block_time: Duration::from_secs(1),
             ..Self::default()
         }
     }
@@ -73,7 +76,13 @@ impl Config {
     }
 
     pub fn with_block_time(mut self, seconds: u64) -> Self {
-        self.block_time = seconds;
+        self.block_time = Duration::from_secs(seconds);
+        self
+    }
+
+    /// Sub-second block times, e.g. for tests that need transactions to wait for a block.
+    pub fn with_block_interval(mut self, interval: Duration) -> Self {
+        self.block_time = interval;
         self
     }
 
@@ -87,18 +96,32 @@ impl Config {
         self
     }
 
-    /// Chains only: no contracts, no relayer.
+    /// Chains only: no contracts, no supervisor, no relayer.
     pub fn bare(mut self) -> Self {
         self.deploy = false;
+        self.supervise = false;
         self.relay = false;
         self
     }
 
-    /// Contracts deployed, but no relayer: tests run their own, with
+    /// Contracts deployed, but neither supervisor nor relayer: tests run their own, with
     /// [`crate::Devnet::supervisor_key`].
     pub fn without_relayer(mut self) -> Self {
+        self.supervise = false;
         self.relay = false;
         self
+    }
+
+    /// The supervisor attests every message, but nothing relays them: anyone may, by hand.
+    pub fn attest_only(mut self) -> Self {
+        self.supervise = true;
+        self.relay = false;
+        self
+    }
+
+    /// The manifest's block time: whole seconds, rounded up.
+    pub(crate) fn block_time_secs(&self) -> u64 {
+        self.block_time.as_secs_f64().ceil() as u64
     }
 
     pub fn with_manifest_out(mut self, path: impl Into<PathBuf>) -> Self {

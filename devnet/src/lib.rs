@@ -15,7 +15,7 @@ pub use config::Config;
 use interplay_contracts::deploy::{self, Addresses, CROSS_L2_INBOX, L2_TO_L2_MESSENGER};
 use interplay_manifest::{Chain, Contracts, DevAccount, MANIFEST_VERSION, Manifest};
 pub use relayer::RelayerStatus;
-use relayer::{RelayerConfig, Roles};
+use relayer::{RelayChain, RelayerConfig};
 use tokio::{sync::watch, task::JoinHandle};
 
 /// Everything that can stop a devnet from starting.
@@ -76,6 +76,11 @@ pub struct Devnet {
     supervisor_key: Option<String>,
     _scratch: tempfile::TempDir,
 }
+
+/// The dev account that relays (anyone may relay, so its key may be public).
+pub const RELAYER_ACCOUNT: usize = 8;
+/// The dev account that deploys the contracts on the devnet's own chains.
+pub const DEPLOYER_ACCOUNT: usize = 7;
 
 /// The auto-relayer running inside the devnet.
 #[derive(Debug)]
@@ -185,7 +190,16 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
     }
 
     let accounts = read_accounts(&accounts_file)?;
-    let roles = relayer::roles(&accounts);
+    let roles = (
+        accounts
+            .get(DEPLOYER_ACCOUNT)
+            .map(|a| a.private_key.clone()),
+        accounts.get(RELAYER_ACCOUNT).map(|a| a.private_key.clone()),
+    );
+    let roles = match roles {
+        (Some(deployer), Some(relayer)) => Some((deployer, relayer)),
+        _ => None,
+    };
     // The supervisor's key makes any message relayable, so it is none of the public dev keys:
     // random unless given, and never in the manifest.
     let supervisor = match &config.supervisor_key {
@@ -196,25 +210,33 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         None => PrivateKeySigner::random(),
     };
     let contracts = match (&roles, config.deploy) {
-        (Some(roles), true) => Some(install(&chains, roles, &supervisor).await?),
+        (Some((deployer, relayer)), true) => {
+            Some(install(&chains, deployer, relayer, &supervisor).await?)
+        }
         _ => None,
     };
     let supervisor_key = contracts
         .is_some()
         .then(|| supervisor.to_bytes().to_string());
-    let relayer = match (&roles, config.relay && contracts.is_some()) {
-        (Some(roles), true) => Some(RelayerHandle::start(RelayerConfig {
+    let relayer = match (&roles, config.supervise && contracts.is_some()) {
+        (Some((_, relayer_key)), true) => Some(RelayerHandle::start(RelayerConfig {
             chains: chains
                 .iter()
-                .map(|c| (c.chain_id, c.rpc_url.clone()))
+                .map(|c| RelayChain {
+                    chain_id: c.chain_id,
+                    rpc_url: c.rpc_url.clone(),
+                    attest: true,
+                })
                 .collect(),
-            supervisor_key: supervisor.to_bytes().to_string(),
-            relayer_key: roles.relayer.clone(),
+            supervisor_key: supervisor_key.clone(),
+            relayer_key: relayer_key.clone(),
+            relay: config.relay,
             state: config
                 .relayer_state
                 .clone()
-                .unwrap_or_else(|| scratch.path().join("relayer-cursors.json")),
+                .unwrap_or_else(|| scratch.path().join("relayer-state.json")),
             poll: config.relay_poll,
+            batch: relayer::DEFAULT_BATCH,
         })),
         _ => None,
     };
@@ -228,7 +250,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
                 rpc_url: c.rpc_url.clone(),
             })
             .collect(),
-        block_time: config.block_time,
+        block_time: config.block_time_secs(),
         accounts,
         contracts,
     });
@@ -257,7 +279,8 @@ const SUPERVISOR_FUNDS: u128 = 100 * 10u128.pow(18);
 /// Installs the predeploys (`supervisor` attests, funded here) and deploys the app on every chain.
 async fn install(
     chains: &[AnvilChain],
-    roles: &Roles,
+    deployer_key: &str,
+    relayer_key: &str,
     supervisor: &PrivateKeySigner,
 ) -> Result<Contracts, DevnetError> {
     let err = |chain_id: u64| {
@@ -267,10 +290,12 @@ async fn install(
         }
     };
     let supervisor = supervisor.address();
-    let deployer: alloy::signers::local::PrivateKeySigner = roles
-        .deployer
+    let deployer: PrivateKeySigner = deployer_key
         .parse()
         .map_err(|e| err(0)(format!("deployer key: {e}")))?;
+    let relayer: PrivateKeySigner = relayer_key
+        .parse()
+        .map_err(|e| err(0)(format!("relayer key: {e}")))?;
     let mut addresses = Addresses::expected();
     for chain in chains {
         let url = chain
@@ -297,9 +322,7 @@ async fn install(
         messenger: L2_TO_L2_MESSENGER.to_string(),
         inbox: CROSS_L2_INBOX.to_string(),
         supervisor: supervisor.to_string(),
-        relayer: Roles::address(&roles.relayer)
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
+        relayer: relayer.address().to_string(),
     })
 }
 

@@ -7,16 +7,17 @@ use clap::Parser;
 use interplay_devnet::Config;
 use tokio::signal::unix::{SignalKind, signal};
 
-/// Start N local anvil chains (ids 901, 902, …; RPC ports 9545, 9546, …) and serve their manifest.
+/// Start N local anvil chains (ids 901, 902, …; RPC ports 9545, 9546, …), install the interop
+/// predeploys, deploy InteropPoW + Worker, supervise and relay messages, and serve the manifest.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
     /// Number of chains.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     chains: u16,
-    /// Seconds between blocks (0 = mine on each transaction only).
-    #[arg(long, default_value_t = 2)]
-    block_time: u64,
+    /// Seconds between blocks, fractions allowed (0 = mine on each transaction only).
+    #[arg(long, default_value_t = 2.0, value_parser = parse_seconds)]
+    block_time: f64,
     /// Interface to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -35,19 +36,27 @@ struct Args {
     /// Chains only: no predeploys, no contracts, no relayer.
     #[arg(long)]
     bare: bool,
-    /// Deploy the contracts but run no auto-relayer (relay by hand or with another relayer).
+    /// Run no auto-relayer: the supervisor still attests each message, so anyone can relay it
+    /// (by hand, or with another relayer).
     #[arg(long, conflicts_with = "bare")]
     no_relay: bool,
-    /// Where the relayer keeps its cursors between runs.
+    /// Where the relayer keeps its state (cursors and pending messages) between runs.
     #[arg(long)]
     relayer_state: Option<PathBuf>,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds")),
+    }
 }
 
 impl Args {
     fn into_config(self) -> Config {
         let mut config = Config::default()
             .with_chains(self.chains)
-            .with_block_time(self.block_time);
+            .with_block_interval(std::time::Duration::from_secs_f64(self.block_time));
         config.host = self.host;
         config.first_rpc_port = self.port;
         config.admin_port = self.admin_port;
@@ -56,7 +65,7 @@ impl Args {
         if self.bare {
             config = config.bare();
         } else if self.no_relay {
-            config = config.without_relayer();
+            config = config.attest_only();
         }
         if let Some(anvil) = self.anvil {
             config = config.with_anvil(anvil);

@@ -1,21 +1,30 @@
 //! The supervisor and auto-relayer against real anvil chains and the real contracts: full runs
-//! on 2 and 4 chains, kills and restarts in the middle of 100 messages, and a chain that goes
-//! down and comes back.
+//! on 2 and 4 chains, kills and restarts in the middle of 100 messages (some between a relay's
+//! broadcast and its block), a chain that goes down and comes back, a message that always
+//! reverts, and a chain that was reset.
 
-use std::time::{Duration, Instant};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, Bytes, U256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
-    sol_types::SolEvent,
+    signers::local::PrivateKeySigner,
+    sol_types::{SolCall, SolEvent, SolValue},
 };
 use interplay_contracts::{
-    InteropPoW, L2ToL2CrossDomainMessenger, client::connect, deploy::L2_TO_L2_MESSENGER, start_run,
+    CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger,
+    client::connect,
+    deploy::{CROSS_L2_INBOX, L2_TO_L2_MESSENGER},
+    interop::SentMessage,
+    send_mined, start_run, with_gas_margin,
 };
 use interplay_devnet::{
-    Config, Devnet, RelayerHandle,
-    relayer::{RelayerConfig, roles},
+    Config, Devnet, RELAYER_ACCOUNT, RelayerHandle,
+    relayer::{RelayChain, RelayerConfig},
 };
 use interplay_pow::Work;
 use tokio::{net::TcpListener, task::JoinSet};
@@ -35,6 +44,15 @@ fn addresses(devnet: &Devnet) -> (Address, Address) {
         c.interop_pow.parse().expect("address"),
         c.worker.parse().expect("address"),
     )
+}
+
+fn chain_ids(devnet: &Devnet) -> Vec<u64> {
+    devnet
+        .manifest()
+        .chains
+        .iter()
+        .map(|c| c.chain_id)
+        .collect()
 }
 
 async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
@@ -100,58 +118,138 @@ async fn check_results(
     assert_eq!(all.to_vec(), expected);
 }
 
-async fn full_run(chains: u16) {
-    let devnet = interplay_devnet::spawn(Config::test().with_chains(chains).with_block_time(0))
-        .await
-        .expect("devnet");
-    let (pow_at, worker) = addresses(&devnet);
-    let a = user(&devnet, 0, 0);
+/// A run over every chain of `devnet` completes, with every result right, and its relayer
+/// relayed each message once without a failure.
+async fn full_run_on(devnet: &Devnet) {
+    let (pow_at, worker) = addresses(devnet);
+    let a = user(devnet, 0, 0);
     let pow = InteropPoW::new(pow_at, a.clone());
-    let ids: Vec<u64> = devnet
-        .manifest()
-        .chains
-        .iter()
-        .map(|c| c.chain_id)
-        .collect();
+    let ids = chain_ids(devnet);
     let run = run_on(&pow, worker, &ids).await;
     wait_for("every chain to report", Duration::from_secs(60), || async {
-        reported(&pow, run).await == u32::from(chains)
+        reported(&pow, run).await == ids.len() as u32
     })
     .await;
     check_results(&pow, &a, run, &ids).await;
-    // Its status is published after each relay, right after the report lands.
-    let expected = 2 * (u64::from(chains) - 1);
+    // Its status is published after each relay round, right after the report lands.
+    let expected = 2 * (ids.len() as u64 - 1);
     wait_for("the relayer's count", Duration::from_secs(10), || {
         let relayed = devnet.relayer_status().map(|s| s.relayed);
         async move { relayed == Some(expected) }
     })
     .await;
     assert_eq!(devnet.relayer_status().map(|s| s.failures), Some(0));
-    devnet.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_run_on_two_chains_delivers_every_result() {
-    full_run(2).await;
+    let devnet = interplay_devnet::spawn(Config::test().with_chains(2).with_block_time(0))
+        .await
+        .expect("devnet");
+    full_run_on(&devnet).await;
+    devnet.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_run_on_four_chains_delivers_every_result() {
-    full_run(4).await;
+    let devnet = interplay_devnet::spawn(Config::test().with_chains(4).with_block_time(0))
+        .await
+        .expect("devnet");
+    full_run_on(&devnet).await;
+    devnet.shutdown().await;
 }
 
-fn relayer_config(
-    devnet: &Devnet,
-    state: &std::path::Path,
-    rpc: Vec<(u64, String)>,
-) -> RelayerConfig {
-    let roles = roles(&devnet.manifest().accounts).expect("dev accounts");
+#[tokio::test]
+async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .attest_only(),
+    )
+    .await
+    .expect("devnet");
+    let (pow_at, worker) = addresses(&devnet);
+    let a = user(&devnet, 0, 0);
+    let pow = InteropPoW::new(pow_at, a.clone());
+    let ids = chain_ids(&devnet);
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let block = a
+        .get_block_by_number(receipt.block_number.expect("mined").into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    let request = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| SentMessage::from_log(l, ids[0], block.header.timestamp))
+        .expect("the request to B");
+    let b = user(&devnet, 1, 3);
+    let inbox = CrossL2Inbox::new(CROSS_L2_INBOX, b.clone());
+    wait_for(
+        "the supervisor's attestation",
+        Duration::from_secs(30),
+        || async {
+            inbox
+                .attested(request.attestation_key())
+                .call()
+                .await
+                .unwrap_or(false)
+        },
+    )
+    .await;
+    // Nothing relays it; an ordinary account can.
+    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, b.clone());
+    assert!(
+        !messenger
+            .successfulMessages(request.hash)
+            .call()
+            .await
+            .expect("call")
+    );
+    send_mined(
+        messenger
+            .relayMessage(request.id(), request.payload.clone())
+            .access_list(request.access_list()),
+    )
+    .await
+    .expect("relayed by hand");
+    let status = devnet.relayer_status().expect("supervisor runs");
+    assert_eq!(status.relayed, 0, "{status:?}");
+    assert!(status.attested >= 1, "{status:?}");
+    assert_eq!(
+        reported(&pow, run).await,
+        1,
+        "B's report waits for a relay too"
+    );
+    devnet.shutdown().await;
+}
+
+fn relay_chains(devnet: &Devnet) -> Vec<RelayChain> {
+    devnet
+        .manifest()
+        .chains
+        .iter()
+        .map(|c| RelayChain {
+            chain_id: c.chain_id,
+            rpc_url: c.rpc_url.clone(),
+            attest: true,
+        })
+        .collect()
+}
+
+fn relayer_config(devnet: &Devnet, state: &Path, chains: Vec<RelayChain>) -> RelayerConfig {
     RelayerConfig {
-        chains: rpc,
-        supervisor_key: devnet.supervisor_key().expect("supervisor").to_owned(),
-        relayer_key: roles.relayer,
+        chains,
+        supervisor_key: devnet.supervisor_key().map(str::to_owned),
+        relayer_key: devnet.manifest().accounts[RELAYER_ACCOUNT]
+            .private_key
+            .clone(),
+        relay: true,
         state: state.to_path_buf(),
         poll: Duration::from_millis(50),
+        batch: 8,
     }
 }
 
@@ -188,12 +286,38 @@ async fn relay_counts(
     (sent, total, hashes.len())
 }
 
+/// Transactions `from` sent to `to` over the whole chain: (all, reverted).
+async fn transactions(provider: &DynProvider, from: Address, to: Address) -> (usize, usize) {
+    let head = provider.get_block_number().await.expect("head");
+    let (mut all, mut reverted) = (0, 0);
+    for n in 0..=head {
+        let receipts = provider
+            .get_block_receipts(n.into())
+            .await
+            .expect("receipts")
+            .expect("block");
+        for r in receipts {
+            if r.from == from && r.to == Some(to) {
+                all += 1;
+                reverted += usize::from(!r.status());
+            }
+        }
+    }
+    (all, reverted)
+}
+
+fn address_of(key: &str) -> Address {
+    key.parse::<PrivateKeySigner>().expect("key").address()
+}
+
 #[tokio::test]
 async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_nothing() {
+    // Blocks every 250 ms: a relay waits in the mempool long enough for a kill to land
+    // between its broadcast and its block.
     let devnet = interplay_devnet::spawn(
         Config::test()
             .with_chains(2)
-            .with_block_time(0)
+            .with_block_interval(Duration::from_millis(250))
             .without_relayer(),
     )
     .await
@@ -201,41 +325,57 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
     let (pow_at, worker) = addresses(&devnet);
     let (a, b) = (user(&devnet, 0, 0), user(&devnet, 1, 0));
     let pow = InteropPoW::new(pow_at, a.clone());
-    let ids: Vec<u64> = devnet
-        .manifest()
-        .chains
-        .iter()
-        .map(|c| c.chain_id)
-        .collect();
-    // 50 runs: 50 requests A → B and 50 reports B → A.
-    let mut runs = Vec::new();
+    let ids = chain_ids(&devnet);
+    // 50 runs: 50 requests A → B and 50 reports B → A. Broadcast together, then awaited.
+    let mut sent = Vec::new();
     for _ in 0..50 {
-        runs.push(run_on(&pow, worker, &ids).await);
+        let call = pow.run(worker, ids.iter().map(|&c| U256::from(c)).collect());
+        sent.push(
+            with_gas_margin(call)
+                .await
+                .expect("estimate")
+                .send()
+                .await
+                .expect("send run"),
+        );
     }
+    let mut runs = Vec::new();
+    for tx in sent {
+        let receipt = tx.get_receipt().await.expect("receipt");
+        assert!(receipt.status(), "run mined");
+        runs.extend(
+            receipt
+                .inner
+                .logs()
+                .iter()
+                .filter_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
+                .map(|l| l.inner.data.runId),
+        );
+    }
+    assert_eq!(runs.len(), 50);
     let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().join("cursors.json");
-    let rpc: Vec<(u64, String)> = devnet
-        .manifest()
-        .chains
-        .iter()
-        .map(|c| (c.chain_id, c.rpc_url.clone()))
-        .collect();
+    let state = dir.path().join("relayer.json");
+    let mut found_in_flight = Vec::new();
     for kill in 0..3 {
-        let relayer = RelayerHandle::start(relayer_config(&devnet, &state, rpc.clone()));
+        let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
         let mut status = relayer.status.clone();
-        let target = 5 + kill;
+        let target = 5 + 10 * kill;
         wait_for(
-            "some relays before the kill",
+            "a relay broadcast and not mined yet",
             Duration::from_secs(60),
             || {
-                let relayed = status.borrow_and_update().relayed;
-                async move { relayed >= target }
+                let s = status.borrow_and_update().clone();
+                async move { s.relayed >= target && s.in_flight > 0 }
             },
         )
         .await;
+        // Killed with relays in the mempool: the next run must find them relayed, not resend.
+        if kill > 0 {
+            found_in_flight.push(relayer.status.borrow().already_relayed);
+        }
         relayer.kill();
     }
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, rpc));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
     for run in &runs {
         wait_for(
             "every run to complete",
@@ -245,6 +385,11 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
         .await;
     }
     let status = relayer.stop().await;
+    found_in_flight.push(status.already_relayed);
+    assert!(
+        found_in_flight.iter().all(|&n| n > 0),
+        "each restart found the relays its predecessor left in flight: {found_in_flight:?}"
+    );
     let (to_b, relayed_b, unique_b) = relay_counts(&b, &a, ids[1]).await;
     let (to_a, relayed_a, unique_a) = relay_counts(&a, &b, ids[0]).await;
     assert_eq!((to_b, to_a), (50, 50), "100 messages");
@@ -258,8 +403,149 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
         (50, 50),
         "every report relayed exactly once"
     );
+    // The contract refuses a second relay, so events alone would not show one: count the
+    // transactions. One relay and one attestation per message, none reverted.
+    let relayer_at = address_of(&devnet.manifest().accounts[RELAYER_ACCOUNT].private_key);
+    let supervisor_at = address_of(devnet.supervisor_key().expect("supervisor"));
+    for (provider, name) in [(&a, "A"), (&b, "B")] {
+        assert_eq!(
+            transactions(provider, relayer_at, L2_TO_L2_MESSENGER).await,
+            (50, 0),
+            "relay transactions on {name}: 50, none reverted"
+        );
+        assert_eq!(
+            transactions(provider, supervisor_at, CROSS_L2_INBOX).await,
+            (50, 0),
+            "attestations on {name}: 50, none reverted"
+        );
+    }
     check_results(&pow, &a, runs[49], &ids).await;
     println!("after 3 kills, the last relayer: {status:?}");
+    devnet.shutdown().await;
+}
+
+/// The relayer's state file, as JSON.
+fn saved_state(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("state file")).expect("json")
+}
+
+#[tokio::test]
+async fn a_message_that_always_reverts_holds_up_nothing_and_is_not_seen_twice() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let (pow_at, worker) = addresses(&devnet);
+    let a = user(&devnet, 0, 0);
+    let pow = InteropPoW::new(pow_at, a.clone());
+    let ids = chain_ids(&devnet);
+    // A report for a run that does not exist on B: its relay reverts with UnknownRun, forever.
+    let poison = InteropPoW::reportResultsCall {
+        _results: Bytes::from((U256::from(999), U256::ZERO, Bytes::new()).abi_encode_params()),
+    }
+    .abi_encode();
+    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, a.clone());
+    send_mined(messenger.sendMessage(U256::from(ids[1]), pow_at, poison.into()))
+        .await
+        .expect("send the poison message");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let mut status = relayer.status.clone();
+    wait_for(
+        "the poison message to fail twice",
+        Duration::from_secs(30),
+        || {
+            let s = status.borrow_and_update().clone();
+            async move { s.failures >= 2 }
+        },
+    )
+    .await;
+    // Past one scan window (500 blocks): the cursor must not stay at the poison's block.
+    let _: () = a
+        .raw_request("anvil_mine".into(), (U256::from(600),))
+        .await
+        .expect("mine");
+    let run = run_on(&pow, worker, &ids).await;
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    let first = relayer.stop().await;
+    assert_eq!(first.seen, 3, "poison, request, report: {first:?}");
+    assert_eq!(first.relayed, 2, "{first:?}");
+    let saved = saved_state(&state);
+    let head = a.get_block_number().await.expect("head");
+    assert!(
+        saved["cursors"][ids[0].to_string()]["next_block"].as_u64() > Some(600),
+        "the cursor moved past the poison: {saved}"
+    );
+    let pending = saved["pending"].as_array().expect("pending");
+    assert_eq!(pending.len(), 1, "only the poison is pending: {saved}");
+    assert!(pending[0]["attempts"].as_u64() >= Some(2), "{saved}");
+    assert!(head > 600);
+
+    // After a restart the poison is still pending, retried, and not reported as new.
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let mut status = relayer.status.clone();
+    wait_for("the poison to be retried", Duration::from_secs(30), || {
+        let s = status.borrow_and_update().clone();
+        async move { s.failures >= 1 }
+    })
+    .await;
+    let second = relayer.stop().await;
+    assert_eq!((second.seen, second.pending), (0, 1), "{second:?}");
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cursor_beyond_the_head_of_a_reset_chain_rescans_it_from_block_0() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let (pow_at, worker) = addresses(&devnet);
+    let a = user(&devnet, 0, 0);
+    let pow = InteropPoW::new(pow_at, a.clone());
+    let ids = chain_ids(&devnet);
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let run_block = receipt.block_number.expect("mined");
+    // State left by a relayer of chains that have since been restarted from scratch.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let stale = serde_json::json!({
+        "version": 2,
+        "cursors": {
+            ids[0].to_string(): { "next_block": 10_000, "last_hash": null },
+            ids[1].to_string(): { "next_block": 10_000, "last_hash": null },
+        },
+        "pending": [],
+    });
+    std::fs::write(&state, stale.to_string()).expect("write state");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    relayer.stop().await;
+    let saved = saved_state(&state);
+    let head = a.get_block_number().await.expect("head");
+    let next = saved["cursors"][ids[0].to_string()]["next_block"]
+        .as_u64()
+        .expect("cursor");
+    assert!(
+        (run_block + 1..=head + 1).contains(&next),
+        "rescanned past the run's block {run_block}, up to the head {head}: {saved}"
+    );
     devnet.shutdown().await;
 }
 
@@ -324,15 +610,12 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     let (pow_at, worker) = addresses(&devnet);
     let a = user(&devnet, 0, 0);
     let pow = InteropPoW::new(pow_at, a.clone());
-    let chains = &devnet.manifest().chains;
-    let ids: Vec<u64> = chains.iter().map(|c| c.chain_id).collect();
-    let mut proxy = Proxy::start(&chains[1].rpc_url).await;
-    let rpc = vec![
-        (ids[0], chains[0].rpc_url.clone()),
-        (ids[1], format!("http://127.0.0.1:{}", proxy.port)),
-    ];
+    let ids = chain_ids(&devnet);
+    let mut proxy = Proxy::start(&devnet.manifest().chains[1].rpc_url).await;
+    let mut chains = relay_chains(&devnet);
+    chains[1].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &dir.path().join("c.json"), rpc));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &dir.path().join("c.json"), chains));
     let mut status = relayer.status.clone();
 
     proxy.down();
