@@ -4,12 +4,16 @@ use std::{net::TcpListener, path::PathBuf, time::Duration};
 
 use interplay_manifest::{DEFAULT_ADMIN_PORT, FIRST_CHAIN_ID, FIRST_RPC_PORT};
 
+use crate::ChainsFile;
+
 /// How to start a devnet. Build with [`Config::default`] (supersim-compatible ports) or
 /// [`Config::test`] (free ports, fast blocks) and refine with the `with_*` methods.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Number of chains (ids 901, 902, …).
     pub chains: u16,
+    /// Existing chains to use instead of starting anvils (`--config`).
+    pub chains_file: Option<ChainsFile>,
     /// Interface every server binds to.
     pub host: String,
     /// RPC port of the first chain; chain `i` listens on `first_rpc_port + i`.
@@ -42,6 +46,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             chains: 2,
+            chains_file: None,
             host: "127.0.0.1".into(),
             first_rpc_port: FIRST_RPC_PORT,
             block_time: Duration::from_secs(2),
@@ -83,6 +88,12 @@ impl Config {
     /// Sub-second block times, e.g. for tests that need transactions to wait for a block.
     pub fn with_block_interval(mut self, interval: Duration) -> Self {
         self.block_time = interval;
+        self
+    }
+
+    /// Use the chains of a config file instead of starting anvils.
+    pub fn with_chains_file(mut self, file: ChainsFile) -> Self {
+        self.chains_file = Some(file);
         self
     }
 

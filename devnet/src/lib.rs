@@ -4,18 +4,20 @@
 
 mod admin;
 mod anvil;
+pub mod chains_file;
 mod config;
 pub mod relayer;
+mod setup;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
-use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 pub use anvil::AnvilChain;
+use chains_file::{Attest, FileChain};
+pub use chains_file::{ChainsFile, ChainsFileError};
 pub use config::Config;
-use interplay_contracts::deploy::{self, Addresses, CROSS_L2_INBOX, L2_TO_L2_MESSENGER};
-use interplay_manifest::{Chain, Contracts, DevAccount, MANIFEST_VERSION, Manifest};
+use interplay_manifest::{Chain, DevAccount, MANIFEST_VERSION, Manifest};
+use relayer::RelayerConfig;
 pub use relayer::RelayerStatus;
-use relayer::{RelayChain, RelayerConfig};
 use tokio::{sync::watch, task::JoinHandle};
 
 /// Everything that can stop a devnet from starting.
@@ -59,6 +61,18 @@ pub enum DevnetError {
     },
     #[error("deploying to chain {chain_id}: {reason}")]
     Deploy { chain_id: u64, reason: String },
+    #[error("invalid {what}: {reason}")]
+    Key { what: &'static str, reason: String },
+    #[error("chain {chain_id} has no L2ToL2CrossDomainMessenger and install_predeploys is off")]
+    NoMessenger { chain_id: u64 },
+    #[error(
+        "chain {chain_id}'s inbox takes attestations from {supervisor}, not from this devnet's \
+         supervisor: give that account's key as supervisor_key, or set attest = \"never\""
+    )]
+    ForeignSupervisor {
+        chain_id: u64,
+        supervisor: alloy::primitives::Address,
+    },
     #[error(transparent)]
     Wait(std::io::Error),
 }
@@ -145,8 +159,121 @@ impl Devnet {
     }
 }
 
-/// Starts every chain of `config` concurrently, then the admin server.
+/// Starts every chain of `config` concurrently (or connects to those of its chains file),
+/// readies them for runs, starts the supervisor and relayer, then the admin server.
 pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
+    let scratch = tempfile::Builder::new()
+        .prefix("interplay-devnet-")
+        .tempdir()
+        .map_err(DevnetError::Wait)?;
+    let (chains, file) = match &config.chains_file {
+        Some(file) => {
+            let waits = file
+                .chains
+                .iter()
+                .map(|c| setup::wait_for_chain(&c.rpc_url, c.chain_id, config.startup_timeout));
+            for result in futures::future::join_all(waits).await {
+                result?;
+            }
+            (Vec::new(), file.clone())
+        }
+        None => {
+            let accounts_file = scratch.path().join("anvil-accounts.json");
+            let chains = start_anvils(&config, &accounts_file).await?;
+            let file = local_chains_file(&config, &chains, read_accounts(&accounts_file));
+            match file {
+                Ok(file) => (chains, file),
+                Err(err) => {
+                    for chain in chains {
+                        chain.stop().await;
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    };
+    // From here on, dropping `chains` on an error kills the anvils.
+    let prepared = if config.deploy {
+        Some(setup::prepare(&file).await?)
+    } else {
+        None
+    };
+    let relayer = match &prepared {
+        Some(p) if config.supervise => Some(RelayerHandle::start(RelayerConfig {
+            chains: p.relay_chains.clone(),
+            supervisor_key: p.supervisor_key.clone(),
+            relayer_key: file.relayer_key.clone(),
+            relay: config.relay,
+            state: config
+                .relayer_state
+                .clone()
+                .unwrap_or_else(|| scratch.path().join("relayer-state.json")),
+            poll: config.relay_poll,
+            batch: relayer::DEFAULT_BATCH,
+        })),
+        _ => None,
+    };
+    let manifest = Arc::new(Manifest {
+        version: MANIFEST_VERSION,
+        chains: file
+            .chains
+            .iter()
+            .map(|c| Chain {
+                chain_id: c.chain_id,
+                name: c
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("devnet-{}", c.chain_id)),
+                rpc_url: c.rpc_url.clone(),
+            })
+            .collect(),
+        block_time: file.block_time,
+        accounts: file.accounts.clone(),
+        contracts: prepared.as_ref().map(|p| p.contracts.clone()),
+    });
+    if let Some(path) = &config.manifest_out {
+        write_manifest(path, &manifest)?;
+    }
+    let (stop_admin, stop_rx) = watch::channel(false);
+    let (admin_addr, admin) =
+        admin::serve(&config.host, config.admin_port, manifest.clone(), stop_rx).await?;
+    tracing::info!(target: "devnet", url = %format!("http://{admin_addr}/manifest.json"), "manifest served");
+    Ok(Devnet {
+        manifest,
+        admin_addr,
+        chains,
+        stop_admin,
+        admin,
+        relayer,
+        supervisor_key: prepared.and_then(|p| p.supervisor_key),
+        _scratch: scratch,
+    })
+}
+
+/// Starts the anvils of `config`. Free ports are picked then released, so another process may
+/// take one in between: with picked ports, a busy port means picking again.
+async fn start_anvils(
+    config: &Config,
+    accounts_file: &std::path::Path,
+) -> Result<Vec<AnvilChain>, DevnetError> {
+    let mut attempt = 1;
+    loop {
+        match start_anvils_once(config, accounts_file).await {
+            Err(DevnetError::PortInUse { .. } | DevnetError::ChainExited { .. })
+                if config.first_rpc_port == 0 && attempt < 3 =>
+            {
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Starts the anvils of `config` once; on any failure, stops those that started.
+async fn start_anvils_once(
+    config: &Config,
+    accounts_file: &std::path::Path,
+) -> Result<Vec<AnvilChain>, DevnetError> {
     let ports = config.rpc_ports().map_err(DevnetError::Wait)?;
     // A node already on a port would answer our readiness check in the new chain's place.
     for (chain_id, &port) in config.chain_ids().zip(&ports) {
@@ -154,11 +281,6 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
             return Err(DevnetError::PortInUse { chain_id, port });
         }
     }
-    let scratch = tempfile::Builder::new()
-        .prefix("interplay-devnet-")
-        .tempdir()
-        .map_err(DevnetError::Wait)?;
-    let accounts_file = scratch.path().join("anvil-accounts.json");
     let starts = config
         .chain_ids()
         .zip(&ports)
@@ -170,7 +292,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
                 host: &config.host,
                 port,
                 block_time: config.block_time,
-                config_out: (i == 0).then_some(accounts_file.as_path()),
+                config_out: (i == 0).then_some(accounts_file),
             };
             AnvilChain::start(spec, config.startup_timeout)
         });
@@ -188,141 +310,43 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         }
         return Err(err);
     }
-
-    let accounts = read_accounts(&accounts_file)?;
-    let roles = (
-        accounts
-            .get(DEPLOYER_ACCOUNT)
-            .map(|a| a.private_key.clone()),
-        accounts.get(RELAYER_ACCOUNT).map(|a| a.private_key.clone()),
-    );
-    let roles = match roles {
-        (Some(deployer), Some(relayer)) => Some((deployer, relayer)),
-        _ => None,
-    };
-    // The supervisor's key makes any message relayable, so it is none of the public dev keys:
-    // random unless given, and never in the manifest.
-    let supervisor = match &config.supervisor_key {
-        Some(key) => key.parse().map_err(|e| DevnetError::Deploy {
-            chain_id: 0,
-            reason: format!("supervisor key: {e}"),
-        })?,
-        None => PrivateKeySigner::random(),
-    };
-    let contracts = match (&roles, config.deploy) {
-        (Some((deployer, relayer)), true) => {
-            Some(install(&chains, deployer, relayer, &supervisor).await?)
-        }
-        _ => None,
-    };
-    let supervisor_key = contracts
-        .is_some()
-        .then(|| supervisor.to_bytes().to_string());
-    let relayer = match (&roles, config.supervise && contracts.is_some()) {
-        (Some((_, relayer_key)), true) => Some(RelayerHandle::start(RelayerConfig {
-            chains: chains
-                .iter()
-                .map(|c| RelayChain {
-                    chain_id: c.chain_id,
-                    rpc_url: c.rpc_url.clone(),
-                    attest: true,
-                })
-                .collect(),
-            supervisor_key: supervisor_key.clone(),
-            relayer_key: relayer_key.clone(),
-            relay: config.relay,
-            state: config
-                .relayer_state
-                .clone()
-                .unwrap_or_else(|| scratch.path().join("relayer-state.json")),
-            poll: config.relay_poll,
-            batch: relayer::DEFAULT_BATCH,
-        })),
-        _ => None,
-    };
-    let manifest = Arc::new(Manifest {
-        version: MANIFEST_VERSION,
-        chains: chains
-            .iter()
-            .map(|c| Chain {
-                chain_id: c.chain_id,
-                name: format!("devnet-{}", c.chain_id),
-                rpc_url: c.rpc_url.clone(),
-            })
-            .collect(),
-        block_time: config.block_time_secs(),
-        accounts,
-        contracts,
-    });
-    if let Some(path) = &config.manifest_out {
-        write_manifest(path, &manifest)?;
-    }
-    let (stop_admin, stop_rx) = watch::channel(false);
-    let (admin_addr, admin) =
-        admin::serve(&config.host, config.admin_port, manifest.clone(), stop_rx).await?;
-    tracing::info!(target: "devnet", url = %format!("http://{admin_addr}/manifest.json"), "manifest served");
-    Ok(Devnet {
-        manifest,
-        admin_addr,
-        chains,
-        stop_admin,
-        admin,
-        relayer,
-        supervisor_key,
-        _scratch: scratch,
-    })
+    Ok(chains)
 }
 
-/// What the supervisor gets on each chain.
-const SUPERVISOR_FUNDS: u128 = 100 * 10u128.pow(18);
-
-/// Installs the predeploys (`supervisor` attests, funded here) and deploys the app on every chain.
-async fn install(
+/// The devnet's own chains as a chains file: anvil's dev accounts #7 deploys and #8 relays
+/// (both public, as anyone may deploy and relay); the supervisor is `config`'s or random.
+fn local_chains_file(
+    config: &Config,
     chains: &[AnvilChain],
-    deployer_key: &str,
-    relayer_key: &str,
-    supervisor: &PrivateKeySigner,
-) -> Result<Contracts, DevnetError> {
-    let err = |chain_id: u64| {
-        move |e: String| DevnetError::Deploy {
-            chain_id,
-            reason: e,
-        }
+    accounts: Result<Vec<DevAccount>, DevnetError>,
+) -> Result<ChainsFile, DevnetError> {
+    let accounts = accounts?;
+    let key = |i: usize| {
+        accounts
+            .get(i)
+            .map(|a| a.private_key.clone())
+            .ok_or_else(|| DevnetError::Key {
+                what: "anvil dev accounts",
+                reason: format!("expected at least {} accounts", i + 1),
+            })
     };
-    let supervisor = supervisor.address();
-    let deployer: PrivateKeySigner = deployer_key
-        .parse()
-        .map_err(|e| err(0)(format!("deployer key: {e}")))?;
-    let relayer: PrivateKeySigner = relayer_key
-        .parse()
-        .map_err(|e| err(0)(format!("relayer key: {e}")))?;
-    let mut addresses = Addresses::expected();
-    for chain in chains {
-        let url = chain
-            .rpc_url
-            .parse()
-            .map_err(|_| DevnetError::BadUrl(chain.rpc_url.clone()))?;
-        let provider = alloy::providers::ProviderBuilder::new()
-            .wallet(alloy::network::EthereumWallet::from(deployer.clone()))
-            .connect_http(url);
-        deploy::install_predeploys(&provider, supervisor)
-            .await
-            .map_err(|e| err(chain.chain_id)(e.to_string()))?;
-        deploy::set_balance(&provider, supervisor, U256::from(SUPERVISOR_FUNDS))
-            .await
-            .map_err(|e| err(chain.chain_id)(e.to_string()))?;
-        addresses = deploy::deploy_app(&provider)
-            .await
-            .map_err(|e| err(chain.chain_id)(e.to_string()))?;
-        tracing::info!(target: "devnet", chain_id = chain.chain_id, interop_pow = %addresses.interop_pow, worker = %addresses.worker, "contracts ready");
-    }
-    Ok(Contracts {
-        interop_pow: addresses.interop_pow.to_string(),
-        worker: addresses.worker.to_string(),
-        messenger: L2_TO_L2_MESSENGER.to_string(),
-        inbox: CROSS_L2_INBOX.to_string(),
-        supervisor: supervisor.to_string(),
-        relayer: relayer.address().to_string(),
+    Ok(ChainsFile {
+        chains: chains
+            .iter()
+            .map(|c| FileChain {
+                chain_id: c.chain_id,
+                rpc_url: c.rpc_url.clone(),
+                name: None,
+            })
+            .collect(),
+        relayer_key: key(RELAYER_ACCOUNT)?,
+        deployer_key: Some(key(DEPLOYER_ACCOUNT)?),
+        supervisor_key: config.supervisor_key.clone(),
+        attest: Attest::Auto,
+        install_predeploys: true,
+        contracts: Default::default(),
+        block_time: config.block_time_secs(),
+        accounts,
     })
 }
 

@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use interplay_devnet::Config;
+use interplay_devnet::{ChainsFile, Config};
 use tokio::signal::unix::{SignalKind, signal};
 
 /// Start N local anvil chains (ids 901, 902, …; RPC ports 9545, 9546, …), install the interop
 /// predeploys, deploy InteropPoW + Worker, supervise and relay messages, and serve the manifest.
+/// With --config, do the same for chains that already run.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_long_help = CONFIG_HELP)]
 struct Args {
     /// Number of chains.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -18,6 +19,10 @@ struct Args {
     /// Seconds between blocks, fractions allowed (0 = mine on each transaction only).
     #[arg(long, default_value_t = 2.0, value_parser = parse_seconds)]
     block_time: f64,
+    /// Use the chains listed in this file (.toml, or .json) instead of starting anvils; see
+    /// the file format below (--help).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["chains", "block_time", "port", "bare", "anvil"])]
+    config: Option<PathBuf>,
     /// Interface to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -45,6 +50,30 @@ struct Args {
     relayer_state: Option<PathBuf>,
 }
 
+const CONFIG_HELP: &str = r#"Config file (--config chains.toml; JSON with the same fields also works):
+
+  relayer_key = "0x…"      # required: sends relays, funded on every chain (anyone may relay)
+  deployer_key = "0x…"     # optional: deploys missing contracts (default: relayer_key)
+  supervisor_key = "0x…"   # optional: attests on inboxes that need it (default: a random key,
+                           #   funded with anvil_setBalance; never published)
+  attest = "auto"          # auto: only inboxes that are the devnet's (found by their code);
+                           #   supersim's own inbox validates messages itself | always | never
+  install_predeploys = true  # chains without the messenger get the devnet's (anvil only)
+  block_time = 2           # seconds, for the manifest
+
+  [contracts]              # optional; missing ones are deployed by CREATE2, as the app would
+  interop_pow = "0x…"
+  worker = "0x…"
+
+  [[chains]]               # one table per chain
+  chain_id = 901
+  rpc_url = "http://127.0.0.1:9545"
+  name = "OP chain A"      # optional
+
+  [[accounts]]             # optional: published in the manifest for the app's burner wallet
+  address = "0x…"
+  private_key = "0x…""#;
+
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
@@ -53,10 +82,13 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 }
 
 impl Args {
-    fn into_config(self) -> Config {
+    fn into_config(self) -> anyhow::Result<Config> {
         let mut config = Config::default()
             .with_chains(self.chains)
             .with_block_interval(std::time::Duration::from_secs_f64(self.block_time));
+        if let Some(path) = &self.config {
+            config = config.with_chains_file(ChainsFile::load(path)?);
+        }
         config.host = self.host;
         config.first_rpc_port = self.port;
         config.admin_port = self.admin_port;
@@ -70,7 +102,7 @@ impl Args {
         if let Some(anvil) = self.anvil {
             config = config.with_anvil(anvil);
         }
-        config
+        Ok(config)
     }
 }
 
@@ -82,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     exit_with_parent();
-    let config = Args::parse().into_config();
+    let config = Args::parse().into_config()?;
 
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let devnet = tokio::select! {

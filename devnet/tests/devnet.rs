@@ -202,3 +202,68 @@ fn chains_die_with_a_killed_devnet() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_binary_supervises_chains_from_a_config_file() {
+    let help = Command::new(env!("CARGO_BIN_EXE_devnet"))
+        .arg("--help")
+        .output()
+        .expect("devnet --help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for field in ["relayer_key", "supervisor_key", "[[chains]]", "attest"] {
+        assert!(help.contains(field), "--help documents {field}:\n{help}");
+    }
+
+    let bare = interplay_devnet::spawn(Config::test().with_chains(2).bare())
+        .await
+        .expect("bare chains");
+    let m = bare.manifest().clone();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("chains.toml");
+    let mut toml = format!(
+        "relayer_key = \"{}\"\nblock_time = 1\n",
+        m.accounts[interplay_devnet::RELAYER_ACCOUNT].private_key
+    );
+    for chain in &m.chains {
+        toml += &format!(
+            "\n[[chains]]\nchain_id = {}\nrpc_url = \"{}\"\nname = \"ext-{}\"\n",
+            chain.chain_id, chain.rpc_url, chain.chain_id
+        );
+    }
+    std::fs::write(&config, toml).expect("write config");
+    let manifest_path = dir.path().join("manifest.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_devnet"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--admin-port", "0"])
+        .arg("--manifest-out")
+        .arg(&manifest_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("devnet --config starts");
+    assert!(
+        wait_until(Duration::from_secs(30), || manifest_path.exists()),
+        "manifest written"
+    );
+    let manifest: Manifest =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("read"))
+            .expect("parse");
+    let names: Vec<_> = manifest.chains.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["ext-901", "ext-902"]);
+    assert_eq!(manifest.chains[0].rpc_url, m.chains[0].rpc_url);
+    assert_eq!(manifest.block_time, 1);
+    let contracts = manifest
+        .contracts
+        .expect("contracts deployed on the bare chains");
+    let provider = ProviderBuilder::new().connect_http(m.chains[1].rpc_url.parse().expect("url"));
+    let worker = contracts.worker.parse().expect("address");
+    assert!(!provider.get_code_at(worker).await.expect("code").is_empty());
+
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert!(child.wait().expect("wait").success());
+    // It stops what it started, nothing more: the chains it was given keep running.
+    assert!(answers(port_of(&m.chains[0].rpc_url)));
+    bare.shutdown().await;
+}

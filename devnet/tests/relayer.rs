@@ -1,7 +1,7 @@
 //! The supervisor and auto-relayer against real anvil chains and the real contracts: full runs
 //! on 2 and 4 chains, kills and restarts in the middle of 100 messages (some between a relay's
 //! broadcast and its block), a chain that goes down and comes back, a message that always
-//! reverts, and a chain that was reset.
+//! reverts, a chain that was reset, and chains taken from a config file.
 
 use std::{
     path::Path,
@@ -23,7 +23,8 @@ use interplay_contracts::{
     send_mined, start_run, with_gas_margin,
 };
 use interplay_devnet::{
-    Config, Devnet, RELAYER_ACCOUNT, RelayerHandle,
+    ChainsFile, Config, Devnet, RELAYER_ACCOUNT, RelayerHandle,
+    chains_file::{Attest, FileChain},
     relayer::{RelayChain, RelayerConfig},
 };
 use interplay_pow::Work;
@@ -157,6 +158,50 @@ async fn a_run_on_four_chains_delivers_every_result() {
         .expect("devnet");
     full_run_on(&devnet).await;
     devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_devnet_from_a_config_file_relays_between_chains_it_did_not_start() {
+    // Bare chains: no predeploys, no contracts, no supervisor, no relayer.
+    let bare = interplay_devnet::spawn(Config::test().with_chains(2).with_block_time(0).bare())
+        .await
+        .expect("bare chains");
+    assert!(bare.manifest().contracts.is_none());
+    let m = bare.manifest();
+    let file = ChainsFile {
+        chains: m
+            .chains
+            .iter()
+            .map(|c| FileChain {
+                chain_id: c.chain_id,
+                rpc_url: c.rpc_url.clone(),
+                name: Some(format!("external {}", c.chain_id)),
+            })
+            .collect(),
+        relayer_key: m.accounts[RELAYER_ACCOUNT].private_key.clone(),
+        deployer_key: None,
+        supervisor_key: None,
+        attest: Attest::Auto,
+        install_predeploys: true,
+        contracts: Default::default(),
+        accounts: m.accounts.clone(),
+        block_time: 0,
+    };
+    let devnet = interplay_devnet::spawn(Config::test().with_chains_file(file))
+        .await
+        .expect("devnet on the bare chains");
+    let served: interplay_manifest::Manifest = reqwest::get(devnet.manifest_url())
+        .await
+        .expect("GET manifest")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(served.chains[1].name, "external 902");
+    assert_eq!(served.chains[1].rpc_url, m.chains[1].rpc_url);
+    assert!(served.contracts.is_some());
+    full_run_on(&devnet).await;
+    devnet.shutdown().await;
+    bare.shutdown().await;
 }
 
 #[tokio::test]

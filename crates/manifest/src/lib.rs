@@ -37,7 +37,8 @@ pub struct Contracts {
     pub messenger: String,
     /// `CrossL2Inbox` predeploy.
     pub inbox: String,
-    /// The account that attests source logs on each inbox (the devnet's supervisor).
+    /// The account that attests source logs on each inbox (the devnet's supervisor; its key
+    /// is never published). Zero when the chains' own inboxes validate messages (supersim).
     pub supervisor: String,
     /// The account the devnet's auto-relayer sends relays from.
     pub relayer: String,
