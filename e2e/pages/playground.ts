@@ -62,7 +62,9 @@ export class PlaygroundPage {
     await this.page.getByTestId('calls').click();
   }
 
-  async mine(work: { seed: string; start: number; end: number; bits: number }) {
+  /** Mines `work`, split across `miners` miners (each on the least loaded core). */
+  async mine(work: { seed: string; start: number; end: number; bits: number }, miners = 1) {
+    await this.page.getByTestId('miners').fill(String(miners));
     await this.page.getByTestId('seed').fill(work.seed);
     await this.page.getByTestId('start').fill(String(work.start));
     await this.page.getByTestId('end').fill(String(work.end));

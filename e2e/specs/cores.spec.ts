@@ -111,6 +111,28 @@ test.describe('browser cores', () => {
     await expect(miner.status).toHaveText('waiting');
   });
 
+  test('a search split across two miners runs on both cores and together finds the same', async ({ playground }) => {
+    await playground.setCores(2);
+    const work = { seed: '0x5eed', start: 0, end: 300_001, bits: 10 };
+    await playground.mine(work, 2);
+    const found: string[] = [];
+    const cores = new Set<string>();
+    for (const nth of [0, 1]) {
+      const miner = playground.task('miner', nth);
+      await expect(miner.results).toBeVisible({ timeout: 30_000 });
+      found.push(...((await miner.results.textContent()) ?? '').split(','));
+      cores.add(await miner.core());
+    }
+    expect([...cores].sort()).toEqual(['core 0', 'core 1']);
+    // The first miner took indices 0..150001, the second the rest.
+    await expect(playground.task('miner', 0).card.getByTestId('progress')).toHaveText('150001 / 150001');
+    await expect(playground.task('miner', 1).card.getByTestId('progress')).toHaveText('150000 / 150000');
+    const expected = execFileSync(POW_SEARCH, [work.seed, String(work.start), String(work.end), String(work.bits)])
+      .toString()
+      .trim();
+    expect(found.join(',')).toBe(expected);
+  });
+
   test('misbehaving tasks fail alone, with their reasons, while the others run on', async ({ page, playground }) => {
     await playground.setCores(1);
     await playground.addFromLibrary('counter');

@@ -327,6 +327,7 @@ fn Demos() -> impl IntoView {
     let end = RwSignal::new(String::from("2000000"));
     let bits = RwSignal::new(String::from("18"));
     let check_every = RwSignal::new(String::from("128"));
+    let miners = RwSignal::new(String::from("1"));
     let runtime = state.runtime.clone();
     let mine = move |_| {
         let work = (|| {
@@ -338,32 +339,45 @@ fn Demos() -> impl IntoView {
             })
         })();
         let check = check_every.get_untracked().trim().parse::<u64>().ok();
-        let (Some(work), Some(check)) = (work.filter(|w| w.start <= w.end), check) else {
-            error.set(Some(
-                "mining needs a hex seed (≤ 32 bytes), start ≤ end, difficulty bits and a check interval"
-                    .into(),
-            ));
+        let parts = miners
+            .get_untracked()
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=u64::from(MAX_CORES)).contains(n));
+        let (Some(work), Some(check), Some(parts)) =
+            (work.filter(|w| w.start <= w.end), check, parts)
+        else {
+            error.set(Some(format!(
+                "mining needs a hex seed (≤ 32 bytes), start ≤ end, difficulty bits, a check interval and 1–{MAX_CORES} miners"
+            )));
             return;
         };
         let runtime = runtime.clone();
         spawn_local(async move {
-            let request = MineRequest {
-                check_every: check,
-                ..MineRequest::from(work)
-            }
-            .encode();
-            let result = match library::module("miner").await {
-                Ok(module) => runtime.add("miner", module, None, vec![request]).await,
-                Err(e) => Err(e),
+            let module = match library::module("miner").await {
+                Ok(module) => module,
+                Err(e) => return error.set(Some(e)),
             };
-            match result {
-                Ok(id) => {
-                    mining.update(|m| {
-                        m.insert(id, work);
-                    });
-                    error.set(None);
+            // One miner per part; each goes to the least loaded core.
+            for part in work.split(parts) {
+                let request = MineRequest {
+                    check_every: check,
+                    ..MineRequest::from(part)
                 }
-                Err(e) => error.set(Some(e)),
+                .encode();
+                match runtime
+                    .add("miner", module.clone(), None, vec![request])
+                    .await
+                {
+                    Ok(id) => {
+                        mining.update(|m| {
+                            m.insert(id, part);
+                        });
+                        error.set(None);
+                    }
+                    Err(e) => return error.set(Some(e)),
+                }
             }
         });
     };
@@ -394,6 +408,7 @@ fn Demos() -> impl IntoView {
                 {field("to", end, "end")}
                 {field("difficulty bits", bits, "bits")}
                 {field("yield check every (hashes; 0 = never)", check_every, "check-every")}
+                {field("split across miners", miners, "miners")}
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>

@@ -116,6 +116,20 @@ impl Work {
         (keccak256(&candidate) < self.target).then_some(candidate)
     }
 
+    /// The same search cut into `parts` contiguous ranges of near-equal size (at least one
+    /// part, none empty unless the whole range is), for as many miners.
+    pub fn split(&self, parts: u64) -> Vec<Self> {
+        let len = self.end - self.start;
+        let parts = parts.clamp(1, len.max(1));
+        (0..parts)
+            .map(|k| Self {
+                start: self.start + len / parts * k + k.min(len % parts),
+                end: self.start + len / parts * (k + 1) + (k + 1).min(len % parts),
+                ..*self
+            })
+            .collect()
+    }
+
     /// Every result in order of index (the contract's `compute()`).
     pub fn search(&self) -> Vec<Word> {
         (self.start..self.end)
@@ -179,6 +193,31 @@ mod tests {
             *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex");
         }
         w
+    }
+
+    #[test]
+    fn split_parts_cover_the_range_in_order_and_find_the_same_results() {
+        let work = Work {
+            seed: [3; 32],
+            start: 7,
+            end: 7 + 10_003,
+            target: target_for_bits(6),
+        };
+        for parts in [1, 2, 3, 4, 7, 10_003, 20_000] {
+            let split = work.split(parts);
+            assert_eq!(split.len() as u64, parts.min(10_003));
+            assert_eq!(split[0].start, work.start);
+            assert_eq!(split.last().map(|w| w.end), Some(work.end));
+            for pair in split.windows(2) {
+                assert_eq!(pair[0].end, pair[1].start);
+                let sizes = (pair[0].end - pair[0].start, pair[1].end - pair[1].start);
+                assert!(sizes.0.abs_diff(sizes.1) <= 1, "{sizes:?}");
+            }
+            let joined: Vec<Word> = split.iter().flat_map(Work::search).collect();
+            assert_eq!(joined, work.search());
+        }
+        let empty = Work { end: 7, ..work };
+        assert_eq!(empty.split(3), vec![empty]);
     }
 
     #[test]
