@@ -82,38 +82,44 @@ test('Coreplay runtime figures P1–P5', async ({ page }) => {
   const HASHES = 3_000_000;
   const p1: number[] = [];
   const p2: number[] = [];
+  const inService: number[] = [];
+  const busyShare: number[] = [];
   const natives: number[] = [];
-  const latencies1: number[] = [];
-  const latencies2: number[] = [];
   const yieldLatencies = (slices: Slice[]) =>
     slices.filter((s) => s.yielded && s.yieldLatencyMs !== null).map((s) => s.yieldLatencyMs! * 1000);
-  // A first run compiles the miner and lets V8 tier it up; cores reuse the compiled module.
+  // A first run compiles the miner on both cores and lets V8 tier it up; each core reuses its
+  // compiled module. Both cores stay up from here on: a core taken down and brought back is a
+  // fresh worker that compiles (and runs in the baseline tier) again.
   await playground.setCores(2);
-  await mine(page, playground, 2, 500_000, 128);
+  await mine(page, playground, 2, 1_000_000, 128);
   for (let round = 0; round < 3; round++) {
-    await playground.setCores(1);
     const one = await mine(page, playground, 1, HASHES, 128);
     const native = Number(execFileSync(POW_SEARCH, ['--rate', String(HASHES)]).toString().split(' ')[0]);
-    await playground.setCores(2);
     const two = await mine(page, playground, 2, HASHES, 128);
     p1.push(one.perCore / native);
     p2.push(two.wall / (2 * one.wall));
+    // Where scaling is lost: a slower hash inside `service` (the cores contend), or time
+    // outside it (gaps between slices, the OS running something else).
+    inService.push(two.perCore / one.perCore);
+    busyShare.push(two.wall / two.perCore);
     natives.push(native);
-    latencies1.push(...yieldLatencies(one.slices));
-    latencies2.push(...yieldLatencies(two.slices));
   }
   lines.push(`P1 miner in 1 browser core ÷ native keccak on 1 core: ${p1.map((r) => r.toFixed(3)).join(', ')}; median ${quantile(p1, 0.5).toFixed(3)} (native ≈ ${(quantile(natives, 0.5) / 1e6).toFixed(2)} MH/s; goal ≥ 0.8)`);
   lines.push(`P2 scaling 1 → 2 cores (2 miners' wall throughput ÷ 2 × one's): ${p2.map((r) => r.toFixed(3)).join(', ')}; median ${quantile(p2, 0.5).toFixed(3)} (goal ≥ 0.9)`);
-  // P3: flag set → service returned, over every slice the flag ended.
-  for (const [label, xs] of [['1 busy core', latencies1], ['2 busy cores', latencies2]] as const) {
-    lines.push(`P3 yield latency, ${label}, ${xs.length} slices: p50 ${quantile(xs, 0.5).toFixed(1)} µs, p99 ${quantile(xs, 0.99).toFixed(1)} µs (goal p99 < 200 µs)`);
+  lines.push(`   of which: hash rate inside service, 2 miners ÷ 1: ${quantile(inService, 0.5).toFixed(3)}; share of wall time inside service with 2 miners: ${(quantile(busyShare, 0.5) / 2).toFixed(3)}`);
+
+  // P3: flag set → service returned, over many short slices of a miner checking every 128
+  // hashes, with one busy core and with two.
+  await playground.setSliceMs(10);
+  for (const miners of [1, 2]) {
+    const run = await mine(page, playground, miners, 12_000_000, 128);
+    const xs = yieldLatencies(run.slices);
+    lines.push(`P3 yield latency, ${miners} busy core(s), ${xs.length} slices of 10 ms: p50 ${quantile(xs, 0.5).toFixed(1)} µs, p99 ${quantile(xs, 0.99).toFixed(1)} µs, max ${Math.max(...xs).toFixed(1)} µs (goal p99 < 200 µs)`);
   }
 
   // P4: the same miner with and without yield checks, alternated, in slices long enough that
   // the unchecked run never needs to yield.
-  await playground.setCores(1);
-  for (let i = 0; i < 90; i++) await page.getByRole('button', { name: 'longer slices' }).click();
-  await expect(page.getByTestId('slice-ms')).toHaveText('1000 ms');
+  await playground.setSliceMs(1000);
   const SMALL = 1_000_000;
   const withChecks: number[] = [];
   const without: number[] = [];

@@ -56,13 +56,14 @@ impl Flags {
         let _ = Atomics::store(&self.words, core * WORDS, (generation << 1) as i32);
     }
 
-    /// Clock: raise the flag if slice `generation` is still the current one; `at` is now in ms
-    /// since the epoch.
-    pub fn raise(&self, core: u32, generation: u32, at: f64) {
+    /// Clock (or main thread): raise the flag if slice `generation` is still the current one,
+    /// then note when (`now` gives ms since the epoch). The stamp follows the store, so the
+    /// latency measured from it is the task's alone; a core that returns before the stamp is
+    /// written sees an older one and falls back to when it saw the flag itself.
+    pub fn raise(&self, core: u32, generation: u32, now: impl Fn() -> f64) {
         let down = (generation << 1) as i32;
-        if Atomics::load(&self.words, core * WORDS) == Ok(down) {
-            self.stamps.set_index(core, at);
-            let _ = Atomics::compare_exchange(&self.words, core * WORDS, down, down | 1);
+        if Atomics::compare_exchange(&self.words, core * WORDS, down, down | 1) == Ok(down) {
+            self.stamps.set_index(core, now());
         }
     }
 

@@ -3,7 +3,7 @@
 //! restores snapshots.
 
 use std::{
-    cell::{Cell, RefCell},
+    cell::{Cell, Ref, RefCell},
     collections::{BTreeMap, HashMap},
     rc::{Rc, Weak},
 };
@@ -105,9 +105,12 @@ struct HostState {
     /// Why it failed while handling a call (outside its slices).
     failed: RefCell<Option<String>>,
     memory: RefCell<Option<WebAssembly::Memory>>,
+    view: RefCell<Option<Uint8Array>>,
     signal: Rc<YieldSignal>,
     console: RefCell<abi::SliceConsole>,
     yield_checks: Cell<u64>,
+    /// When a check first found the flag up this slice (`now_ms()`).
+    seen_at: Cell<Option<f64>>,
     read: Cell<u32>,
     local: RefCell<Vec<Delivery>>,
     to_host: RefCell<Vec<Delivery>>,
@@ -168,9 +171,11 @@ impl TaskHost {
             running: Cell::new(false),
             failed: RefCell::new(None),
             memory: RefCell::new(None),
+            view: RefCell::new(None),
             signal,
             console: RefCell::default(),
             yield_checks: Cell::new(0),
+            seen_at: Cell::new(None),
             read: Cell::new(0),
             local: RefCell::new(Vec::new()),
             to_host: RefCell::new(Vec::new()),
@@ -261,15 +266,20 @@ impl TaskHost {
         s.yield_checks.set(0);
         s.read.set(0);
         s.remote_sent.borrow_mut().clear();
+        s.seen_at.set(None);
         let started = now_ms();
         s.running.set(true);
         let result = self.service.call0(&JsValue::UNDEFINED);
         s.running.set(false);
         let returned = now_ms();
-        let yield_latency_ms = s
+        let origin = time_origin();
+        // A stamp from before this slice is a previous slice's: this one's is not written yet.
+        let raised_at = s
             .signal
             .raised_at()
-            .map(|at| (returned + time_origin() - at).max(0.0));
+            .filter(|at| *at >= started + origin)
+            .or_else(|| s.seen_at.get().map(|seen| seen + origin));
+        let yield_latency_ms = raised_at.map(|at| (returned + origin - at).max(0.0));
         let exit = s.exit.borrow_mut().take();
         let outcome = match (result, exit) {
             (_, Some((abi::EXIT_OK, _))) => SliceOutcome::Done,
@@ -500,7 +510,11 @@ fn make_imports(state: &Rc<HostState>) -> Imports {
     let s = state.clone();
     let should_yield = Closure::new(move || -> i32 {
         s.yield_checks.set(s.yield_checks.get() + 1);
-        i32::from(s.signal.raised())
+        let raised = s.signal.raised();
+        if raised && s.seen_at.get().is_none() {
+            s.seen_at.set(Some(now_ms()));
+        }
+        i32::from(raised)
     });
     let s = state.clone();
     let task_exit = Closure::new(
@@ -616,12 +630,19 @@ impl HostState {
         Ok(())
     }
 
-    fn view(&self) -> Uint8Array {
-        // A fresh view each time: the buffer is replaced whenever the memory grows.
-        self.memory.borrow().as_ref().map_or_else(
-            || Uint8Array::new_with_length(0),
-            |m| Uint8Array::new(&m.buffer()),
-        )
+    /// A view of the task's memory. Kept between calls: each call into JS costs microseconds
+    /// on the cold path right after a long slice, and the first one after a yield is on the
+    /// clock of the yield latency. Growing the memory detaches the old buffer, which leaves
+    /// the view empty, so an empty view is made anew.
+    fn view(&self) -> Ref<'_, Uint8Array> {
+        let fresh = self.view.borrow().as_ref().is_none_or(|v| v.length() == 0);
+        if fresh {
+            *self.view.borrow_mut() = Some(self.memory.borrow().as_ref().map_or_else(
+                || Uint8Array::new_with_length(0),
+                |m| Uint8Array::new(&m.buffer()),
+            ));
+        }
+        Ref::map(self.view.borrow(), |v| v.as_ref().expect("set above"))
     }
 
     fn read(

@@ -747,7 +747,7 @@ impl Runtime {
         }
         let ran = now_ms() - busy.since;
         if ran >= MIN_SLICE_MS {
-            flags.raise(core as u32, busy.generation, now_ms() + time_origin());
+            flags.raise(core as u32, busy.generation, || now_ms() + time_origin());
         } else {
             self.post_clock(ToWorker::Arm {
                 core: core as u32,

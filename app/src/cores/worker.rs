@@ -211,7 +211,7 @@ impl Clock {
     fn arm(&self, core: u32, generation: u32, slice_ms: u32, grace_ms: u32) {
         if let Some(flags) = self.flags.clone() {
             Timeout::new(slice_ms, move || {
-                flags.raise(core, generation, now_ms() + time_origin());
+                flags.raise(core, generation, || now_ms() + time_origin());
             })
             .forget();
         }

@@ -1,6 +1,6 @@
 //! Mines whatever work it is sent: for each `MineRequest`, the exact search of the Worker
-//! contract's `compute()` (see `interplay-pow`). It tells the sender its progress whenever a
-//! slice ends and then sends the `MineReport`.
+//! contract's `compute()` (see `interplay-pow`). It tells the sender its progress at the start of
+//! each slice after the first and then sends the `MineReport`.
 
 use interplay_pow::{
     Work,
@@ -37,9 +37,10 @@ async fn main() {
             results.extend((next..stop).filter_map(|i| work.try_index(i)));
             next = stop;
             if coreplay::should_yield() {
+                coreplay::maybe_yield().await;
+                // Reported as the next slice starts, so the yield itself stays prompt.
                 let hashes = next - work.start;
                 coreplay::send(msg.from, &MinerUpdate::Progress { hashes });
-                coreplay::maybe_yield().await;
             }
         }
         let hashes = work.end.saturating_sub(work.start);
