@@ -136,31 +136,62 @@ where
 #[component]
 fn CoreLanes() -> impl IntoView {
     let state = expect_context::<CoresState>();
-    let slice_ms = state.slice_ms;
-    let lanes = move || {
+    let shown = move || {
         state.view.with(|v| {
             v.cores
                 .iter()
                 .filter(|c| c.active || !c.timeline.is_empty())
-                .map(|core| {
-                    let full = f64::from(slice_ms.get()) * 1.5;
-                    let bars = core.timeline.iter().map(|b| bar(b, full)).collect_view();
-                    let resets = (core.resets > 0).then(|| format!("{} reset(s)", core.resets));
-                    view! {
-                        <div class="lane" data-testid=format!("core-{}", core.index)>
-                            <span class="lane-name">{format!("core {}", core.index)}</span>
-                            <div class="timeline" aria-label=format!("recent slices on core {}", core.index)>{bars}</div>
-                            <span class="muted lane-facts">
-                                <span data-testid="core-slices">{core.slices}</span>" slices "
-                                <span class="error">{resets}</span>
-                            </span>
-                        </div>
-                    }
-                })
-                .collect_view()
+                .map(|c| c.index)
+                .collect::<Vec<_>>()
         })
     };
-    view! { <div class="lanes">{lanes}</div> }
+    view! {
+        <div class="lanes">
+            <For each=shown key=|index| *index let:index>
+                <CoreLane index=index/>
+            </For>
+        </div>
+    }
+}
+
+/// A core's lane. Its bars are keyed by slice number, so a view update adds the new slices'
+/// bars and drops the oldest instead of redrawing the lane: the page's own thread shares the
+/// machine with the cores, and every millisecond it spends is taken from them.
+#[component]
+fn CoreLane(index: usize) -> impl IntoView {
+    let state = expect_context::<CoresState>();
+    let core = Memo::new(move |_| state.view.with(|v| v.cores.get(index).cloned()));
+    let bars = move || {
+        core.with(|c| {
+            c.as_ref().map_or_else(Vec::new, |c| {
+                let first = c.slices - c.timeline.len() as u64;
+                (first..)
+                    .zip(c.timeline.iter().cloned())
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let full = move || f64::from(state.slice_ms.get_untracked()) * 1.5;
+    let slices = move || core.with(|c| c.as_ref().map_or(0, |c| c.slices));
+    let resets = move || {
+        core.with(|c| {
+            c.as_ref()
+                .filter(|c| c.resets > 0)
+                .map(|c| format!("{} reset(s)", c.resets))
+        })
+    };
+    view! {
+        <div class="lane" data-testid=format!("core-{index}")>
+            <span class="lane-name">{format!("core {index}")}</span>
+            <div class="timeline" aria-label=format!("recent slices on core {index}")>
+                <For each=bars key=|(seq, _)| *seq children=move |(_, b)| bar(&b, full())/>
+            </div>
+            <span class="muted lane-facts">
+                <span data-testid="core-slices">{slices}</span>" slices "
+                <span class="error">{resets}</span>
+            </span>
+        </div>
+    }
 }
 
 fn bar(b: &SliceBar, full: f64) -> impl IntoView + use<> {
