@@ -47,6 +47,26 @@ fn addresses(devnet: &Devnet) -> (Address, Address) {
     )
 }
 
+/// What a test on chain A works with: dev account 0 there, InteropPoW bound to it, the Worker's
+/// address and every chain's id.
+struct OnA {
+    a: DynProvider,
+    pow: InteropPoW::InteropPoWInstance<DynProvider>,
+    worker: Address,
+    ids: Vec<u64>,
+}
+
+fn on_chain_a(devnet: &Devnet) -> OnA {
+    let (pow_at, worker) = addresses(devnet);
+    let a = user(devnet, 0, 0);
+    OnA {
+        pow: InteropPoW::new(pow_at, a.clone()),
+        a,
+        worker,
+        ids: chain_ids(devnet),
+    }
+}
+
 fn chain_ids(devnet: &Devnet) -> Vec<u64> {
     devnet
         .manifest()
@@ -122,10 +142,12 @@ async fn check_results(
 /// A run over every chain of `devnet` completes, with every result right, and its relayer
 /// relayed each message once without a failure.
 async fn full_run_on(devnet: &Devnet) {
-    let (pow_at, worker) = addresses(devnet);
-    let a = user(devnet, 0, 0);
-    let pow = InteropPoW::new(pow_at, a.clone());
-    let ids = chain_ids(devnet);
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(devnet);
     let run = run_on(&pow, worker, &ids).await;
     wait_for("every chain to report", Duration::from_secs(60), || async {
         reported(&pow, run).await == ids.len() as u32
@@ -214,10 +236,12 @@ async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand(
     )
     .await
     .expect("devnet");
-    let (pow_at, worker) = addresses(&devnet);
-    let a = user(&devnet, 0, 0);
-    let pow = InteropPoW::new(pow_at, a.clone());
-    let ids = chain_ids(&devnet);
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
     let block = a
         .get_block_by_number(receipt.block_number.expect("mined").into())
@@ -367,10 +391,13 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
     )
     .await
     .expect("devnet");
-    let (pow_at, worker) = addresses(&devnet);
-    let (a, b) = (user(&devnet, 0, 0), user(&devnet, 1, 0));
-    let pow = InteropPoW::new(pow_at, a.clone());
-    let ids = chain_ids(&devnet);
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
     // 50 runs: 50 requests A → B and 50 reports B → A. Broadcast together, then awaited.
     let mut sent = Vec::new();
     for _ in 0..50 {
@@ -484,17 +511,19 @@ async fn a_message_that_always_reverts_holds_up_nothing_and_is_not_seen_twice() 
     )
     .await
     .expect("devnet");
-    let (pow_at, worker) = addresses(&devnet);
-    let a = user(&devnet, 0, 0);
-    let pow = InteropPoW::new(pow_at, a.clone());
-    let ids = chain_ids(&devnet);
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
     // A report for a run that does not exist on B: its relay reverts with UnknownRun, forever.
     let poison = InteropPoW::reportResultsCall {
         _results: Bytes::from((U256::from(999), U256::ZERO, Bytes::new()).abi_encode_params()),
     }
     .abi_encode();
     let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, a.clone());
-    send_mined(messenger.sendMessage(U256::from(ids[1]), pow_at, poison.into()))
+    send_mined(messenger.sendMessage(U256::from(ids[1]), *pow.address(), poison.into()))
         .await
         .expect("send the poison message");
 
@@ -558,10 +587,12 @@ async fn a_cursor_beyond_the_head_of_a_reset_chain_rescans_it_from_block_0() {
     )
     .await
     .expect("devnet");
-    let (pow_at, worker) = addresses(&devnet);
-    let a = user(&devnet, 0, 0);
-    let pow = InteropPoW::new(pow_at, a.clone());
-    let ids = chain_ids(&devnet);
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
     let run_block = receipt.block_number.expect("mined");
     // State left by a relayer of chains that have since been restarted from scratch.
@@ -652,10 +683,12 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     )
     .await
     .expect("devnet");
-    let (pow_at, worker) = addresses(&devnet);
-    let a = user(&devnet, 0, 0);
-    let pow = InteropPoW::new(pow_at, a.clone());
-    let ids = chain_ids(&devnet);
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
     let mut proxy = Proxy::start(&devnet.manifest().chains[1].rpc_url).await;
     let mut chains = relay_chains(&devnet);
     chains[1].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
