@@ -1,9 +1,9 @@
 //! The yield flags in shared memory. Per core, three `Int32Array` words: `slice` holds the
 //! current slice's generation shifted left once, with bit 0 the flag the task reads; `finished`
 //! holds the generation of the last slice that returned; `serving` holds the task whose call
-//! handler runs right now (0 = none), so an overrun inside a call is blamed on the callee. A `Float64Array` notes when each flag
-//! rose. Generations make stale timers harmless: the clock raises the flag with a
-//! compare-and-swap on the exact slice word it was armed for.
+//! handler runs right now (0 = none), so an overrun inside a call is blamed on the callee. A
+//! `Float64Array` notes when each flag rose. Generations make stale timers harmless: the clock
+//! raises the flag with a compare-and-swap on the exact slice word it was armed for.
 
 use js_sys::{Atomics, Float64Array, Int32Array, SharedArrayBuffer};
 
@@ -51,8 +51,6 @@ impl Flags {
 
     /// Main thread, before a slice: a new generation with the flag down.
     pub fn start(&self, core: u32, generation: u32) {
-        // A worker terminated inside a call never cleared its word.
-        let _ = Atomics::store(&self.words, core * WORDS + 2, 0);
         let _ = Atomics::store(&self.words, core * WORDS, (generation << 1) as i32);
     }
 

@@ -873,6 +873,10 @@ impl Runtime {
             },
             busy: None,
         };
+        // A worker terminated inside a call never cleared its `serving` word.
+        if let Some(flags) = &self.flags {
+            flags.serve(c as u32, 0);
+        }
         self.model.core_mut(c).resets += 1;
         self.ensure_core(c);
         let live: Vec<TaskId> = self.sched.live_tasks_on(c).collect();

@@ -628,11 +628,14 @@ fn call_into(
     if let Err(CallError::Failed) = result {
         let out_of_fuel = callee.store.get_fuel().is_ok_and(|f| f == 0);
         let reason = callee.store.data_mut().exit.take().map_or_else(
-            || match out_of_fuel {
-                true => format!(
-                    "its call handler, serving task {from}, never returned: still running after {fuel} fuel"
-                ),
-                false => format!("trapped in a call from task {from}"),
+            || {
+                if out_of_fuel {
+                    format!(
+                        "its call handler, serving task {from}, never returned: still running after {fuel} fuel"
+                    )
+                } else {
+                    format!("trapped in a call from task {from}")
+                }
             },
             |(status, reason)| {
                 format!("exited with status {status} in a call from task {from}: {reason}")

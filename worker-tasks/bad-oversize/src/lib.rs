@@ -1,5 +1,5 @@
-//! Runs one honest slice, then sends the host a message whose body alone is over the ABI's size limit:
-//! the host must fail this task with the limit in the reason.
+//! Runs one honest slice, then sends the host a message whose body alone is over the ABI's size
+//! limit: the host must fail this task with the limit in the reason.
 
 use coreplay::MAX_MESSAGE_BYTES;
 
