@@ -5,6 +5,8 @@ use std::{path::Path, process::Stdio, time::Duration};
 use alloy::providers::{Provider, ProviderBuilder};
 use tokio::{io::AsyncReadExt, process::Child, time::Instant};
 
+use interplay_manifest::DevAccount;
+
 use crate::DevnetError;
 
 /// A running anvil. Dropping it kills the process; [`AnvilChain::stop`] ends it gracefully.
@@ -12,6 +14,8 @@ use crate::DevnetError;
 pub struct AnvilChain {
     pub chain_id: u64,
     pub rpc_url: String,
+    /// The dev accounts anvil wrote with `--config-out` (empty without it).
+    pub dev_accounts: Vec<DevAccount>,
     child: Child,
 }
 
@@ -53,32 +57,42 @@ impl AnvilChain {
         let mut chain = Self {
             chain_id: spec.chain_id,
             rpc_url,
+            dev_accounts: Vec::new(),
             child,
         };
-        chain.wait_until_ready(timeout).await?;
+        let deadline = Instant::now() + timeout;
+        chain.wait_until_ready(deadline).await?;
+        if let Some(out) = spec.config_out {
+            chain.dev_accounts = chain.wait_for_config_out(out, deadline).await?;
+        }
         tracing::info!(target: "devnet", chain_id = chain.chain_id, rpc = %chain.rpc_url, "chain up");
         Ok(chain)
     }
 
-    async fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), DevnetError> {
+    /// Fails with anvil's stderr if the process has exited.
+    async fn check_alive(&mut self) -> Result<(), DevnetError> {
+        let Some(status) = self.child.try_wait().map_err(DevnetError::Wait)? else {
+            return Ok(());
+        };
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr).await;
+        }
+        Err(DevnetError::ChainExited {
+            chain_id: self.chain_id,
+            status: status.to_string(),
+            stderr: stderr.trim().to_owned(),
+        })
+    }
+
+    async fn wait_until_ready(&mut self, deadline: Instant) -> Result<(), DevnetError> {
         let url = self
             .rpc_url
             .parse()
             .map_err(|_| DevnetError::BadUrl(self.rpc_url.clone()))?;
         let provider = ProviderBuilder::new().connect_http(url);
-        let deadline = Instant::now() + timeout;
         loop {
-            if let Some(status) = self.child.try_wait().map_err(DevnetError::Wait)? {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr).await;
-                }
-                return Err(DevnetError::ChainExited {
-                    chain_id: self.chain_id,
-                    status: status.to_string(),
-                    stderr: stderr.trim().to_owned(),
-                });
-            }
+            self.check_alive().await?;
             // Bounded: something else holding the port may accept and never answer.
             let answer = tokio::time::timeout(Duration::from_secs(1), provider.get_chain_id())
                 .await
@@ -109,6 +123,29 @@ impl AnvilChain {
         }
     }
 
+    /// anvil may answer RPC before it writes `--config-out`, and writes it in pieces: wait until
+    /// the file parses with at least one account.
+    async fn wait_for_config_out(
+        &mut self,
+        path: &Path,
+        deadline: Instant,
+    ) -> Result<Vec<DevAccount>, DevnetError> {
+        loop {
+            self.check_alive().await?;
+            match read_accounts(path) {
+                Ok(accounts) if !accounts.is_empty() => return Ok(accounts),
+                Ok(_) if Instant::now() >= deadline => {
+                    return Err(DevnetError::Accounts {
+                        path: path.to_owned(),
+                        reason: "anvil listed no accounts".into(),
+                    });
+                }
+                Err(err) if Instant::now() >= deadline => return Err(err),
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
     /// Asks anvil to exit (SIGTERM) and waits for it; kills it if it lingers.
     pub async fn stop(mut self) {
         if let Some(pid) = self.child.id() {
@@ -123,6 +160,30 @@ impl AnvilChain {
         }
         tracing::info!(target: "devnet", chain_id = self.chain_id, "chain stopped");
     }
+}
+
+/// anvil's `--config-out` file lists its dev accounts with their keys; trust it over a copy.
+fn read_accounts(path: &Path) -> Result<Vec<DevAccount>, DevnetError> {
+    #[derive(serde::Deserialize)]
+    struct AnvilConfigOut {
+        available_accounts: Vec<String>,
+        private_keys: Vec<String>,
+    }
+    let err = |reason: String| DevnetError::Accounts {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let parsed: AnvilConfigOut = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+    Ok(parsed
+        .available_accounts
+        .into_iter()
+        .zip(parsed.private_keys)
+        .map(|(address, private_key)| DevAccount {
+            address,
+            private_key,
+        })
+        .collect())
 }
 
 /// Linux: the kernel kills the chain if the devnet dies without cleaning up (e.g. SIGKILL).

@@ -180,7 +180,11 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         None => {
             let accounts_file = scratch.path().join("anvil-accounts.json");
             let chains = start_anvils(&config, &accounts_file).await?;
-            let file = local_chains_file(&config, &chains, read_accounts(&accounts_file));
+            let accounts = chains
+                .first()
+                .map(|c| c.dev_accounts.clone())
+                .unwrap_or_default();
+            let file = local_chains_file(&config, &chains, accounts);
             match file {
                 Ok(file) => (chains, file),
                 Err(err) => {
@@ -318,9 +322,8 @@ async fn start_anvils_once(
 fn local_chains_file(
     config: &Config,
     chains: &[AnvilChain],
-    accounts: Result<Vec<DevAccount>, DevnetError>,
+    accounts: Vec<DevAccount>,
 ) -> Result<ChainsFile, DevnetError> {
-    let accounts = accounts?;
     let key = |i: usize| {
         accounts
             .get(i)
@@ -348,30 +351,6 @@ fn local_chains_file(
         block_time: config.block_time_secs(),
         accounts,
     })
-}
-
-/// anvil writes its dev accounts (keys included) with `--config-out`; trust that over a copy.
-fn read_accounts(path: &std::path::Path) -> Result<Vec<DevAccount>, DevnetError> {
-    #[derive(serde::Deserialize)]
-    struct AnvilConfigOut {
-        available_accounts: Vec<String>,
-        private_keys: Vec<String>,
-    }
-    let err = |reason: String| DevnetError::Accounts {
-        path: path.to_owned(),
-        reason,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let parsed: AnvilConfigOut = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
-    Ok(parsed
-        .available_accounts
-        .into_iter()
-        .zip(parsed.private_keys)
-        .map(|(address, private_key)| DevAccount {
-            address,
-            private_key,
-        })
-        .collect())
 }
 
 fn write_manifest(path: &std::path::Path, manifest: &Manifest) -> Result<(), DevnetError> {

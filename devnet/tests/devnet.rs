@@ -112,6 +112,54 @@ async fn a_missing_anvil_is_a_clear_error() {
     assert!(err.to_string().contains("/nonexistent/anvil"), "{err}");
 }
 
+/// anvil may answer RPC before its `--config-out` file exists, and write that file in pieces
+/// (seen on a cold CI machine). A wrapper that delays the file, and writes half of it first,
+/// must not fail the start.
+#[tokio::test]
+async fn an_anvil_that_writes_its_accounts_late_still_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let anvil = Config::default().anvil;
+    let anvil = std::fs::canonicalize(&anvil).unwrap_or(anvil);
+    let wrapper = dir.path().join("late-anvil");
+    let script = format!(
+        r#"#!/usr/bin/env bash
+args=(); out=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = --config-out ]; then out="$2"; shift 2; else args+=("$1"); shift; fi
+done
+if [ -n "$out" ]; then
+  args+=(--config-out "$out.late")
+  ( while [ ! -s "$out.late" ]; do sleep 0.05; done
+    sleep 1
+    head -c 100 "$out.late" > "$out"
+    sleep 0.5
+    cp "$out.late" "$out" ) &
+fi
+exec "{anvil}" "${{args[@]}}"
+"#,
+        anvil = anvil.display()
+    );
+    std::fs::write(&wrapper, script).expect("write wrapper");
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let mut config = Config::test().with_chains(1).with_anvil(&wrapper);
+    config.deploy = false;
+    config.supervise = false;
+    config.relay = false;
+    let devnet = interplay_devnet::spawn(config)
+        .await
+        .expect("a late accounts file is waited for");
+    assert!(
+        devnet.manifest().accounts.len() >= 10,
+        "every dev account is read, not half the file: {}",
+        devnet.manifest().accounts.len()
+    );
+    devnet.shutdown().await;
+}
+
 /// Runs the `devnet` binary on free ports and waits for its manifest file.
 fn start_binary(dir: &Path) -> (Child, Manifest) {
     let manifest_path = dir.join("manifest.json");
