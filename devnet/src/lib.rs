@@ -214,6 +214,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
                 .unwrap_or_else(|| scratch.path().join("relayer-state.json")),
             poll: config.relay_poll,
             batch: relayer::DEFAULT_BATCH,
+            max_attempts: relayer::DEFAULT_MAX_ATTEMPTS,
         })),
         _ => None,
     };

@@ -319,6 +319,7 @@ fn relayer_config(devnet: &Devnet, state: &Path, chains: Vec<RelayChain>) -> Rel
         state: state.to_path_buf(),
         poll: Duration::from_millis(50),
         batch: 8,
+        max_attempts: 3,
     }
 }
 
@@ -502,7 +503,7 @@ fn saved_state(path: &Path) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn a_message_that_always_reverts_holds_up_nothing_and_is_not_seen_twice() {
+async fn a_message_that_always_reverts_is_dead_lettered_unattested_and_holds_up_nothing() {
     let devnet = interplay_devnet::spawn(
         Config::test()
             .with_chains(2)
@@ -522,21 +523,18 @@ async fn a_message_that_always_reverts_holds_up_nothing_and_is_not_seen_twice() 
         _results: Bytes::from((U256::from(999), U256::ZERO, Bytes::new()).abi_encode_params()),
     }
     .abi_encode();
-    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, a.clone());
-    send_mined(messenger.sendMessage(U256::from(ids[1]), *pow.address(), poison.into()))
-        .await
-        .expect("send the poison message");
+    let poison = send_message(&a, ids[0], ids[1], *pow.address(), poison.into()).await;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
     let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
     let mut status = relayer.status.clone();
     wait_for(
-        "the poison message to fail twice",
+        "the poison message to be dead-lettered",
         Duration::from_secs(30),
         || {
             let s = status.borrow_and_update().clone();
-            async move { s.failures >= 2 }
+            async move { s.dead.len() == 1 }
         },
     )
     .await;
@@ -553,27 +551,96 @@ async fn a_message_that_always_reverts_holds_up_nothing_and_is_not_seen_twice() 
     let first = relayer.stop().await;
     assert_eq!(first.seen, 3, "poison, request, report: {first:?}");
     assert_eq!(first.relayed, 2, "{first:?}");
+    assert_eq!(first.failures, 3, "tried the most times allowed: {first:?}");
+    let dead = &first.dead[0];
+    assert_eq!(dead.hash, poison.hash.to_string());
+    assert_eq!(dead.kind.as_deref(), Some("retries_exhausted"));
+    assert!(
+        dead.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("UnknownRun")),
+        "the reason names the revert: {dead:?}"
+    );
+    // Dry runs caught the revert before any attestation was paid for it.
+    let b = user(&devnet, 1, 0);
+    let inbox = CrossL2Inbox::new(CROSS_L2_INBOX, b.clone());
+    assert!(
+        !inbox
+            .attested(poison.attestation_key())
+            .call()
+            .await
+            .expect("call"),
+        "the poison was never attested"
+    );
     let saved = saved_state(&state);
     let head = a.get_block_number().await.expect("head");
     assert!(
         saved["cursors"][ids[0].to_string()]["next_block"].as_u64() > Some(600),
         "the cursor moved past the poison: {saved}"
     );
-    let pending = saved["pending"].as_array().expect("pending");
-    assert_eq!(pending.len(), 1, "only the poison is pending: {saved}");
-    assert!(pending[0]["attempts"].as_u64() >= Some(2), "{saved}");
+    assert_eq!(
+        saved["pending"].as_array().map(Vec::len),
+        Some(0),
+        "{saved}"
+    );
+    assert_eq!(saved["dead"].as_array().map(Vec::len), Some(1), "{saved}");
     assert!(head > 600);
 
-    // After a restart the poison is still pending, retried, and not reported as new.
+    // After a restart the dead letter stays dead: not retried, not reported as new.
     let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
-    let mut status = relayer.status.clone();
-    wait_for("the poison to be retried", Duration::from_secs(30), || {
-        let s = status.borrow_and_update().clone();
-        async move { s.failures >= 1 }
-    })
+    let run = run_on(&pow, worker, &ids).await;
+    wait_for(
+        "the second run to complete",
+        Duration::from_secs(60),
+        || async { reported(&pow, run).await == 2 },
+    )
     .await;
     let second = relayer.stop().await;
-    assert_eq!((second.seen, second.pending), (0, 1), "{second:?}");
+    assert_eq!(
+        (second.seen, second.failures, second.dead.len()),
+        (2, 0, 1),
+        "{second:?}"
+    );
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_message_to_a_chain_the_relayer_does_not_know_is_parked_until_one_does() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        pow, worker, ids, ..
+    } = on_chain_a(&devnet);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    // A relayer of chain A alone: the request to B has nowhere to go.
+    let only_a = relay_chains(&devnet)[..1].to_vec();
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, only_a));
+    let mut status = relayer.status.clone();
+    let run = run_on(&pow, worker, &ids).await;
+    wait_for("the request to be parked", Duration::from_secs(30), || {
+        let s = status.borrow_and_update().clone();
+        async move { s.parked.len() == 1 }
+    })
+    .await;
+    let s = relayer.stop().await;
+    assert_eq!(s.parked[0].kind.as_deref(), Some("unknown_chain"), "{s:?}");
+    assert_eq!(s.parked[0].destination, ids[1].to_string());
+    // A relayer that knows B takes it up, though its cursor on A is past the request.
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    let s = relayer.stop().await;
+    assert!(s.parked.is_empty(), "{s:?}");
+    assert_eq!(s.relayed, 2, "{s:?}");
     devnet.shutdown().await;
 }
 
@@ -721,5 +788,157 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     assert!(s.unreachable.is_empty(), "{s:?}");
     assert_eq!(s.relayed, 2);
     check_results(&pow, &a, run, &ids).await;
+    devnet.shutdown().await;
+}
+
+/// Runtime code that loops `calldata[0..32]` times (26 gas a turn), then stops: a target whose
+/// relay costs whatever its sender asks.
+const GAS_BURNER: &str = "0x6000355b600190038060035700";
+
+/// Installs the gas burner on `chain` at a fixed address.
+async fn install_burner(chain: &DynProvider) -> Address {
+    let at = Address::repeat_byte(0xb0);
+    let _: () = chain
+        .raw_request("anvil_setCode".into(), (at, GAS_BURNER))
+        .await
+        .expect("anvil_setCode");
+    at
+}
+
+/// Sends `data` from chain `source` (provider `a`) to `target` on `to`; returns the message.
+async fn send_message(
+    a: &DynProvider,
+    source: u64,
+    to: u64,
+    target: Address,
+    data: Bytes,
+) -> SentMessage {
+    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, a.clone());
+    let receipt = send_mined(messenger.sendMessage(U256::from(to), target, data))
+        .await
+        .expect("send the message");
+    let block = a
+        .get_block_by_number(receipt.block_number.expect("mined").into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| SentMessage::from_log(l, source, block.header.timestamp))
+        .expect("SentMessage")
+}
+
+/// Asks the burner on `to` for `turns` in a message from `source`.
+async fn send_burner(
+    a: &DynProvider,
+    source: u64,
+    to: u64,
+    burner: Address,
+    turns: u64,
+) -> SentMessage {
+    send_message(a, source, to, burner, U256::from(turns).abi_encode().into()).await
+}
+
+/// Whether `account` has nothing waiting in `chain`'s txpool: its pending nonce is its mined one.
+async fn txpool_empty_for(chain: &DynProvider, account: Address) -> bool {
+    let pending = chain
+        .get_transaction_count(account)
+        .pending()
+        .await
+        .expect("nonce");
+    let mined = chain
+        .get_transaction_count(account)
+        .latest()
+        .await
+        .expect("nonce");
+    let status: serde_json::Value = chain
+        .raw_request("txpool_status".into(), ())
+        .await
+        .expect("txpool_status");
+    pending == mined && status["pending"] == "0x0" && status["queued"] == "0x0"
+}
+
+#[tokio::test]
+async fn a_stranger_s_message_that_a_block_cannot_hold_delays_nothing_and_is_parked() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let burner = install_burner(&b).await;
+    // ~26 M gas: fits a 30 M block, but not with a 50 % margin on top (the node refuses such a
+    // transaction, and a nonce taken for it must not be lost). ~39 M gas: fits no block.
+    let heavy = send_burner(&a, ids[0], ids[1], burner, 1_000_000).await;
+    let too_big = send_burner(&a, ids[0], ids[1], burner, 1_500_000).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let run = run_on(&pow, worker, &ids).await;
+    wait_for(
+        "the honest run to complete",
+        Duration::from_secs(60),
+        || async { reported(&pow, run).await == 2 },
+    )
+    .await;
+    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, b.clone());
+    wait_for(
+        "the heavy message to be relayed",
+        Duration::from_secs(30),
+        || async {
+            messenger
+                .successfulMessages(heavy.hash)
+                .call()
+                .await
+                .unwrap_or(false)
+        },
+    )
+    .await;
+    let mut status = relayer.status.clone();
+    wait_for(
+        "the oversized message to be parked",
+        Duration::from_secs(30),
+        || {
+            let s = status.borrow_and_update().clone();
+            async move { s.parked.iter().any(|p| p.hash == too_big.hash.to_string()) }
+        },
+    )
+    .await;
+    let s = relayer.stop().await;
+    let parked = s
+        .parked
+        .iter()
+        .find(|p| p.hash == too_big.hash.to_string())
+        .expect("parked");
+    assert_eq!(parked.kind.as_deref(), Some("unrelayable"), "{parked:?}");
+    assert!(
+        parked
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("block")),
+        "the reason names the block gas limit: {parked:?}"
+    );
+    assert_eq!(s.pending, 0, "{s:?}");
+    let relayer_at = address_of(&devnet.manifest().accounts[RELAYER_ACCOUNT].private_key);
+    let supervisor_at = address_of(devnet.supervisor_key().expect("supervisor"));
+    for account in [relayer_at, supervisor_at] {
+        assert!(
+            txpool_empty_for(&b, account).await,
+            "no relayer tx left queued on B"
+        );
+    }
+    let saved = saved_state(&state);
+    assert_eq!(saved["parked"].as_array().map(Vec::len), Some(1), "{saved}");
     devnet.shutdown().await;
 }

@@ -67,6 +67,54 @@ impl Manifest {
     }
 }
 
+/// `GET /relayer` format version; bump when a field changes meaning.
+pub const RELAYER_REPORT_VERSION: u32 = 1;
+
+/// What the devnet's relayer is doing, served as `GET /relayer` next to the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayerReport {
+    pub version: u32,
+    /// Whether this devnet runs a relayer at all (`false`: every list is empty).
+    pub running: bool,
+    /// Messages found on their source chains.
+    pub seen: u64,
+    pub attested: u64,
+    pub relayed: u64,
+    /// Found already relayed (by an earlier run, or by someone else).
+    pub already_relayed: u64,
+    /// Failed attempts, all messages together.
+    pub failures: u64,
+    /// Chains whose RPC failed on the last attempt (chain id as a string key), with the reason.
+    pub unreachable: std::collections::BTreeMap<u64, String>,
+    /// Seen, not relayed yet; retried with backoff.
+    pub pending: Vec<RelayMessage>,
+    /// Set aside because no relay can succeed as things stand (`kind` says why).
+    pub parked: Vec<RelayMessage>,
+    /// Dead letters: they failed the most times allowed and are no longer tried.
+    pub dead: Vec<RelayMessage>,
+}
+
+/// One message in a [`RelayerReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayMessage {
+    pub source: u64,
+    /// Decimal: a message may name a chain id beyond 64 bits.
+    pub destination: String,
+    /// The messenger's `successfulMessages` key, `0x`-prefixed hex.
+    pub hash: String,
+    /// Where its `SentMessage` log is on the source chain.
+    pub block: u64,
+    pub log_index: u64,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Parked and dead messages: `unrelayable`, `unknown_chain` or `retries_exhausted`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Pending: the last failure, if any; parked and dead: why.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// Supersim-compatible layout of `n` local chains: ids 901, 902, … on ports 9545, 9546, …
 pub fn local_chains(n: u16, host: &str) -> Vec<Chain> {
     (0..n)

@@ -1,0 +1,80 @@
+//! Why one attempt at a message failed, and whether that is worth counting against it.
+
+use std::time::Duration;
+
+use alloy::primitives::TxHash;
+use interplay_contracts::{CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker};
+
+/// Why one attempt at a message failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RelayError {
+    #[error("RPC: {0}")]
+    Unreachable(String),
+    #[error("reverts: {0}")]
+    Reverts(String),
+    #[error("transaction {0} reverted")]
+    TxReverted(TxHash),
+    #[error("timed out after {0:?}")]
+    TimedOut(Duration),
+    #[error("the node refused the transaction: {0}")]
+    Refused(String),
+    #[error("{0}")]
+    Rpc(String),
+}
+
+impl RelayError {
+    /// The chain did not answer: says nothing about the message, so it is never held against it.
+    pub(super) fn unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::TimedOut(_))
+    }
+
+    pub(super) fn from_call(err: alloy::contract::Error) -> Self {
+        match &err {
+            alloy::contract::Error::TransportError(t) if !t.is_error_resp() => {
+                Self::Unreachable(t.to_string())
+            }
+            _ if err.as_revert_data().is_some() => Self::Reverts(revert_name(&err)),
+            _ => Self::Rpc(err.to_string()),
+        }
+    }
+
+    /// A failed `eth_sendRawTransaction`: the node answered, so it refused the transaction.
+    pub(super) fn from_send(err: alloy::contract::Error) -> Self {
+        match Self::from_call(err) {
+            Self::Rpc(reason) => Self::Refused(reason),
+            other => other,
+        }
+    }
+
+    pub(super) fn from_transport(err: alloy::transports::TransportError) -> Self {
+        if err.is_error_resp() {
+            Self::Rpc(err.to_string())
+        } else {
+            Self::Unreachable(err.to_string())
+        }
+    }
+
+    pub(super) fn from_pending(err: alloy::providers::PendingTransactionError) -> Self {
+        Self::Unreachable(err.to_string())
+    }
+}
+
+/// The revert's error by name, from any contract a relay runs through.
+fn revert_name(err: &alloy::contract::Error) -> String {
+    if let Some(e) = err
+        .as_decoded_interface_error::<L2ToL2CrossDomainMessenger::L2ToL2CrossDomainMessengerErrors>(
+        )
+    {
+        return format!("{e:?}");
+    }
+    if let Some(e) = err.as_decoded_interface_error::<CrossL2Inbox::CrossL2InboxErrors>() {
+        return format!("{e:?}");
+    }
+    if let Some(e) = err.as_decoded_interface_error::<InteropPoW::InteropPoWErrors>() {
+        return format!("{e:?}");
+    }
+    if let Some(e) = err.as_decoded_interface_error::<Worker::WorkerErrors>() {
+        return format!("{e:?}");
+    }
+    err.to_string()
+}

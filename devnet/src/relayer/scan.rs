@@ -1,0 +1,133 @@
+//! Scanning: reads each chain's `SentMessage` logs past its cursor, notices a chain that was
+//! reset, and records what it finds as pending.
+
+use std::collections::BTreeMap;
+
+use alloy::{providers::Provider, rpc::types::Filter, sol_types::SolEvent};
+use interplay_contracts::{
+    L2ToL2CrossDomainMessenger, deploy::L2_TO_L2_MESSENGER, interop::SentMessage,
+};
+
+use super::{
+    LOG_RANGE, RPC_TIMEOUT, RelayError, Relayer,
+    state::{Cursor, MessageKey, ParkKind, Pending},
+};
+
+impl Relayer {
+    /// Scans every chain once; whether some chain has more blocks to read right away.
+    pub(super) async fn scan_all(&mut self) -> bool {
+        let mut behind = false;
+        let ids: Vec<u64> = self.chains.keys().copied().collect();
+        for chain in ids {
+            match tokio::time::timeout(RPC_TIMEOUT, self.scan(chain)).await {
+                Ok(Ok(more)) => {
+                    self.reachable(chain);
+                    behind |= more;
+                }
+                Ok(Err(err)) => self.unreachable(chain, err.to_string()),
+                Err(_) => self.unreachable(chain, RelayError::TimedOut(RPC_TIMEOUT).to_string()),
+            }
+        }
+        behind
+    }
+
+    /// Reads the next window of `chain`'s blocks; whether more blocks are already there.
+    async fn scan(&mut self, chain: u64) -> Result<bool, RelayError> {
+        let client = &self.chains[&chain];
+        let provider = client.relayer.provider.clone();
+        let head = provider
+            .get_block_number()
+            .await
+            .map_err(RelayError::from_transport)?;
+        let mut cursor = self.cursors.get(&chain).copied().unwrap_or_default();
+        if (!client.checked || cursor.next_block > head + 1) && cursor.next_block > 0 {
+            let last = cursor.next_block - 1;
+            let block = provider
+                .get_block_by_number(last.into())
+                .await
+                .map_err(RelayError::from_transport)?;
+            let reset = match (&block, cursor.last_hash) {
+                (None, _) => Some("the cursor is beyond the chain's head"),
+                (Some(b), Some(hash)) if b.header.hash != hash => {
+                    Some("the last block scanned has changed")
+                }
+                _ => None,
+            };
+            if let Some(why) = reset {
+                let before = self.pending.len() + self.parked.len() + self.dead.len();
+                self.pending.retain(|k, _| k.source != chain);
+                self.parked.retain(|k, _| k.source != chain);
+                self.dead.retain(|k, _| k.source != chain);
+                let dropped = before - (self.pending.len() + self.parked.len() + self.dead.len());
+                tracing::warn!(target: "relayer", chain, cursor = cursor.next_block, head, dropped, "{why} (was the chain reset?); rescanning it from block 0");
+                cursor = Cursor::default();
+                self.cursors.insert(chain, cursor);
+                self.dirty = true;
+            }
+        }
+        if let Some(c) = self.chains.get_mut(&chain) {
+            c.checked = true;
+        }
+        if cursor.next_block > head {
+            return Ok(false);
+        }
+        let to = head.min(cursor.next_block + LOG_RANGE - 1);
+        let filter = Filter::new()
+            .address(L2_TO_L2_MESSENGER)
+            .event_signature(L2ToL2CrossDomainMessenger::SentMessage::SIGNATURE_HASH)
+            .from_block(cursor.next_block)
+            .to_block(to);
+        let logs = provider
+            .get_logs(&filter)
+            .await
+            .map_err(RelayError::from_transport)?;
+        let mut timestamps = BTreeMap::new();
+        for log in &logs {
+            let Some(block) = log.block_number else {
+                continue;
+            };
+            if let std::collections::btree_map::Entry::Vacant(e) = timestamps.entry(block) {
+                let header = provider
+                    .get_block_by_number(block.into())
+                    .await
+                    .map_err(RelayError::from_transport)?
+                    .ok_or_else(|| RelayError::Rpc(format!("block {block} is missing")))?;
+                e.insert(header.header.timestamp);
+            }
+            let Some(message) = SentMessage::from_log(log, chain, timestamps[&block]) else {
+                continue;
+            };
+            let key = MessageKey::of(&message);
+            if self.knows(&key) {
+                continue;
+            }
+            tracing::info!(target: "relayer", source = chain, destination = %message.destination, block, hash = %message.hash, "message sent");
+            self.status.send_modify(|s| s.seen += 1);
+            match u64::try_from(message.destination) {
+                Ok(destination) => {
+                    self.pending.insert(key, Pending::new(message, destination));
+                }
+                Err(_) => self.park(
+                    message,
+                    0,
+                    ParkKind::Unrelayable,
+                    "its destination chain id is beyond 64 bits".into(),
+                ),
+            }
+        }
+        let last = provider
+            .get_block_by_number(to.into())
+            .await
+            .map_err(RelayError::from_transport)?
+            .ok_or_else(|| RelayError::Rpc(format!("block {to} is missing")))?;
+        self.cursors.insert(
+            chain,
+            Cursor {
+                next_block: to + 1,
+                last_hash: Some(last.header.hash),
+            },
+        );
+        self.dirty = true;
+        Ok(to < head)
+    }
+}
