@@ -135,6 +135,11 @@ impl Devnet {
         format!("http://{}/manifest.json", self.admin_addr)
     }
 
+    /// Where the relayer's report is served (`GET /relayer`, see devnet/README.md).
+    pub fn relayer_url(&self) -> String {
+        format!("http://{}/relayer", self.admin_addr)
+    }
+
     /// The supervisor's key, for tests that attest themselves. Not in the manifest: whoever
     /// holds it can make any message relayable.
     pub fn supervisor_key(&self) -> Option<&str> {
@@ -240,8 +245,14 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         write_manifest(path, &manifest)?;
     }
     let (stop_admin, stop_rx) = watch::channel(false);
-    let (admin_addr, admin) =
-        admin::serve(&config.host, config.admin_port, manifest.clone(), stop_rx).await?;
+    let (admin_addr, admin) = admin::serve(
+        &config.host,
+        config.admin_port,
+        manifest.clone(),
+        relayer.as_ref().map(|r| r.status.clone()),
+        stop_rx,
+    )
+    .await?;
     tracing::info!(target: "devnet", url = %format!("http://{admin_addr}/manifest.json"), "manifest served");
     Ok(Devnet {
         manifest,

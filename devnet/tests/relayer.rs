@@ -170,6 +170,19 @@ async fn a_run_on_two_chains_delivers_every_result() {
         .await
         .expect("devnet");
     full_run_on(&devnet).await;
+    // The app reads the relayer's report from another origin.
+    let response = reqwest::get(devnet.relayer_url())
+        .await
+        .expect("GET /relayer");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "*",
+        "CORS for the app"
+    );
+    let report: interplay_manifest::RelayerReport = response.json().await.expect("json");
+    assert!(report.running);
+    assert_eq!((report.relayed, report.seen), (2, 2), "{report:?}");
+    assert!(report.pending.is_empty() && report.parked.is_empty() && report.dead.is_empty());
     devnet.shutdown().await;
 }
 
