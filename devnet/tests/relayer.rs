@@ -955,3 +955,76 @@ async fn a_stranger_s_message_that_a_block_cannot_hold_delays_nothing_and_is_par
     assert_eq!(saved["parked"].as_array().map(Vec::len), Some(1), "{saved}");
     devnet.shutdown().await;
 }
+
+/// The cursor the relayer last saved for `chain` (0 before its first save).
+fn saved_cursor(state: &Path, chain: u64) -> u64 {
+    std::fs::read(state)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|s| s["cursors"][chain.to_string()]["next_block"].as_u64())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_chain_reset_and_re_mined_past_the_cursor_between_two_scans_is_rescanned() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let snapshot: U256 = a
+        .raw_request("evm_snapshot".into(), ())
+        .await
+        .expect("evm_snapshot");
+    // The relayer sees A through a proxy, so the reset can happen between two of its scans.
+    let mut proxy = Proxy::start(&devnet.manifest().chains[0].rpc_url).await;
+    let mut chains = relay_chains(&devnet);
+    chains[0].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, chains));
+    let _: () = a
+        .raw_request("anvil_mine".into(), (U256::from(20),))
+        .await
+        .expect("mine");
+    let head = a.get_block_number().await.expect("head");
+    wait_for(
+        "the relayer to scan A to its head",
+        Duration::from_secs(30),
+        || {
+            let cursor = saved_cursor(&state, ids[0]);
+            async move { cursor == head + 1 }
+        },
+    )
+    .await;
+
+    proxy.down();
+    let reverted: bool = a
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await
+        .expect("evm_revert");
+    assert!(reverted);
+    // A run in a block the relayer had already read (before the reset), then the chain grows
+    // past its cursor again.
+    let run = run_on(&pow, worker, &ids).await;
+    let _: () = a
+        .raw_request("anvil_mine".into(), (U256::from(40),))
+        .await
+        .expect("mine");
+    proxy.up().await;
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    relayer.stop().await;
+    devnet.shutdown().await;
+}

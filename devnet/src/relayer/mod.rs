@@ -217,7 +217,6 @@ impl Relayer {
                             relayer: Account { provider, address },
                             supervisor,
                             settled: AtomicBool::new(false),
-                            checked: false,
                         },
                     );
                 }
@@ -260,11 +259,31 @@ impl Relayer {
         relayer
     }
 
-    /// Whether this message was seen before (pending, parked or dead).
-    fn knows(&self, key: &MessageKey) -> bool {
-        self.pending.contains_key(key)
-            || self.parked.contains_key(key)
-            || self.dead.contains_key(key)
+    /// The hash of the message seen at `key` before (pending, parked or dead), if any.
+    fn known_hash(&self, key: &MessageKey) -> Option<alloy::primitives::B256> {
+        self.pending
+            .get(key)
+            .map(|p| p.message.hash)
+            .or_else(|| self.parked.get(key).map(|p| p.message.hash))
+            .or_else(|| self.dead.get(key).map(|p| p.message.hash))
+    }
+
+    fn forget(&mut self, key: &MessageKey) {
+        self.pending.remove(key);
+        self.parked.remove(key);
+        self.dead.remove(key);
+        self.dirty = true;
+    }
+
+    /// Forgets every message from `chain` (it was reset: a rescan finds what is still there).
+    /// How many there were.
+    fn forget_source(&mut self, chain: u64) -> usize {
+        let before = self.pending.len() + self.parked.len() + self.dead.len();
+        self.pending.retain(|k, _| k.source != chain);
+        self.parked.retain(|k, _| k.source != chain);
+        self.dead.retain(|k, _| k.source != chain);
+        self.dirty = true;
+        before - (self.pending.len() + self.parked.len() + self.dead.len())
     }
 
     /// Sets `message` aside: no relay of it can succeed as things stand.

@@ -40,7 +40,9 @@ impl Relayer {
             .await
             .map_err(RelayError::from_transport)?;
         let mut cursor = self.cursors.get(&chain).copied().unwrap_or_default();
-        if (!client.checked || cursor.next_block > head + 1) && cursor.next_block > 0 {
+        // Checked at every scan, not only at start: a chain reset and re-mined past the cursor
+        // between two scans shows only in the hash of the last block read.
+        if cursor.next_block > 0 {
             let last = cursor.next_block - 1;
             let block = provider
                 .get_block_by_number(last.into())
@@ -54,19 +56,12 @@ impl Relayer {
                 _ => None,
             };
             if let Some(why) = reset {
-                let before = self.pending.len() + self.parked.len() + self.dead.len();
-                self.pending.retain(|k, _| k.source != chain);
-                self.parked.retain(|k, _| k.source != chain);
-                self.dead.retain(|k, _| k.source != chain);
-                let dropped = before - (self.pending.len() + self.parked.len() + self.dead.len());
+                let dropped = self.forget_source(chain);
                 tracing::warn!(target: "relayer", chain, cursor = cursor.next_block, head, dropped, "{why} (was the chain reset?); rescanning it from block 0");
                 cursor = Cursor::default();
                 self.cursors.insert(chain, cursor);
                 self.dirty = true;
             }
-        }
-        if let Some(c) = self.chains.get_mut(&chain) {
-            c.checked = true;
         }
         if cursor.next_block > head {
             return Ok(false);
@@ -98,8 +93,14 @@ impl Relayer {
                 continue;
             };
             let key = MessageKey::of(&message);
-            if self.knows(&key) {
-                continue;
+            match self.known_hash(&key) {
+                Some(hash) if hash == message.hash => continue,
+                // Another message where one was seen before: the chain changed under us.
+                Some(old) => {
+                    tracing::warn!(target: "relayer", source = chain, block, %old, new = %message.hash, "a different message where one was seen; the new one replaces it");
+                    self.forget(&key);
+                }
+                None => {}
             }
             tracing::info!(target: "relayer", source = chain, destination = %message.destination, block, hash = %message.hash, "message sent");
             self.status.send_modify(|s| s.seen += 1);

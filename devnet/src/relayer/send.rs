@@ -107,8 +107,6 @@ pub(super) struct ChainClient {
     pub supervisor: Option<Account>,
     /// Whether the transactions our accounts had in flight when we started are mined.
     pub settled: AtomicBool,
-    /// Whether the cursor was checked against the chain since we started.
-    pub checked: bool,
 }
 
 impl ChainClient {
