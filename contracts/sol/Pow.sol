@@ -10,8 +10,12 @@ library PowSearch {
     uint64 internal constant DEFAULT_START = 0;
     uint64 internal constant DEFAULT_END = 255;
     uint256 internal constant DEFAULT_TARGET = 2 ** 250 - 1;
-    /// Largest range one report may cover (keeps a run inside a block's gas).
-    uint64 internal constant MAX_RANGE = 1 << 16;
+    /// Largest range one run may ask. Even if every index is a result (target 2^256 - 1), the
+    /// worker's run, its report and the report that completes a run of `MAX_CHAINS` chains
+    /// (which emits every chain's results) each stay far inside a 30M-gas block.
+    uint64 internal constant MAX_RANGE = 1 << 10;
+    /// Largest range a search may cover at all: offsets are packed as uint16s.
+    uint64 internal constant MAX_SEARCH = 1 << 16;
 
     error RangeTooLarge(uint64 start, uint64 end);
 
@@ -24,7 +28,7 @@ library PowSearch {
     /// Offsets (i - start) of the results, as packed big-endian uint16s (a range is at most
     /// 2^16): 2 bytes per result instead of 32, since seed and start give the preimages back.
     function offsets(bytes32 seed, uint64 start, uint64 end, uint256 target) internal pure returns (bytes memory out) {
-        if (end < start || end - start > MAX_RANGE) revert RangeTooLarge(start, end);
+        if (end < start || end - start > MAX_SEARCH) revert RangeTooLarge(start, end);
         assembly {
             out := mload(0x40)
             let p := add(out, 0x20)
@@ -173,6 +177,10 @@ contract InteropPoW {
     }
 
     error NoChains();
+    error NoWorker();
+    error TooManyChains(uint256 count);
+    /// Chain ids are kept in 64-bit lanes whose top bit says whether that chain reported.
+    error ChainIdTooLarge(uint256 chainId);
     /// A chain may appear once per run: it reports once, so a second entry could never complete.
     error DuplicateChain(uint256 chainId);
     error NotAuthorized(address caller, uint256 source);
@@ -185,6 +193,11 @@ contract InteropPoW {
     /// `found` is the start (8 bytes) then 2-byte offsets: result k is seed + start + offset k.
     event ResultsReported(uint256 indexed runId, uint256 indexed chainId, bytes32 seed, bytes found);
     event AllResults(bytes results);
+
+    /// Most chains one run may ask: bounds the duplicate check and the final report.
+    uint256 internal constant MAX_CHAINS = 32;
+    /// The top bit of a chain's 64-bit lane (in `Run.firstChain` or `chainWords`): it reported.
+    uint64 internal constant REPORTED = 1 << 63;
 
     /// The next run's id. Starts at 1, never zero, so no run pays for a fresh slot here.
     uint256 internal nextRun = 1;
@@ -203,14 +216,20 @@ contract InteropPoW {
         public
         returns (uint256 runId)
     {
+        if (worker == address(0)) revert NoWorker();
         if (chainIds.length == 0) revert NoChains();
+        if (chainIds.length > MAX_CHAINS) revert TooManyChains(chainIds.length);
+        if (end < start || end - start > PowSearch.MAX_RANGE) revert PowSearch.RangeTooLarge(start, end);
+        // Before anything is truncated to 64 bits: two ids equal in their low bits are distinct.
+        for (uint256 k = 0; k < chainIds.length; k++) {
+            if (chainIds[k] >= REPORTED) revert ChainIdTooLarge(chainIds[k]);
+        }
         for (uint256 k = 1; k < chainIds.length; k++) {
             for (uint256 j = 0; j < k; j++) {
                 if (chainIds[j] == chainIds[k]) revert DuplicateChain(chainIds[k]);
             }
         }
         runId = nextRun++;
-        // uint16 is plenty: the duplicate check alone would exhaust a block's gas long before.
         runs[runId] = Run(worker, uint16(chainIds.length), 0, uint64(chainIds[0]));
         emit RunStarted(runId, msg.sender, worker, chainIds, start, end, target);
         bool local;
@@ -252,9 +271,19 @@ contract InteropPoW {
         } else {
             revert NotAuthorized(msg.sender, block.chainid);
         }
-        if (!asked(runId, source)) revert NotAuthorized(msg.sender, source);
+        (bool isAsked, uint256 k) = indexOf(runId, source);
+        if (!isAsked) revert NotAuthorized(msg.sender, source);
+        // An explicit flag: a report's `found` may be empty.
+        if (k == 0) {
+            if (r.firstChain & REPORTED != 0) revert AlreadyReported(runId, source);
+            r.firstChain |= REPORTED;
+        } else {
+            uint256 bit = uint256(REPORTED) << (64 * ((k - 1) % 4));
+            mapping(uint256 => uint256) storage words = chainWords[runId];
+            if (words[(k - 1) / 4] & bit != 0) revert AlreadyReported(runId, source);
+            words[(k - 1) / 4] |= bit;
+        }
         Report storage report = reports[runId][source];
-        if (report.found.length != 0) revert AlreadyReported(runId, source);
         report.seed = seed;
         report.found = found;
         emit ResultsReported(runId, source, seed, found);
@@ -267,21 +296,39 @@ contract InteropPoW {
         return PowSearch.expandPacked(rep.seed, rep.found);
     }
 
-    /// Every result a run has so far, chain by chain in the order asked.
+    /// Every result a run has so far, chain by chain in the order asked. Copied once into an
+    /// output of the right size: concatenating in a loop would cost quadratic memory.
     function allResults(uint256 runId) public view returns (bytes memory out) {
         uint256[] memory chains = chainsOf(runId);
+        bytes[] memory parts = new bytes[](chains.length);
+        uint256 total;
         for (uint256 k = 0; k < chains.length; k++) {
-            out = bytes.concat(out, results(runId, chains[k]));
+            parts[k] = results(runId, chains[k]);
+            total += parts[k].length;
+        }
+        out = new bytes(total);
+        uint256 at;
+        for (uint256 k = 0; k < parts.length; k++) {
+            bytes memory part = parts[k];
+            assembly {
+                mcopy(add(add(out, 32), at), add(part, 32), mload(part))
+            }
+            at += part.length;
         }
     }
 
     /// Whether run `runId` asked chain `chainId`.
-    function asked(uint256 runId, uint256 chainId) public view returns (bool) {
+    function asked(uint256 runId, uint256 chainId) public view returns (bool yes) {
+        (yes,) = indexOf(runId, chainId);
+    }
+
+    /// Where chain `chainId` is among those run `runId` asked.
+    function indexOf(uint256 runId, uint256 chainId) internal view returns (bool, uint256) {
         uint256 n = runs[runId].chains;
         for (uint256 k = 0; k < n; k++) {
-            if (chainAt(runId, k) == chainId) return true;
+            if (chainAt(runId, k) == chainId) return (true, k);
         }
-        return false;
+        return (false, 0);
     }
 
     /// The id of the latest run (0 before the first).
@@ -301,9 +348,9 @@ contract InteropPoW {
         }
     }
 
-    /// The `k`-th chain run `runId` asked.
+    /// The `k`-th chain run `runId` asked (without its reported flag).
     function chainAt(uint256 runId, uint256 k) internal view returns (uint256) {
-        if (k == 0) return runs[runId].firstChain;
-        return (chainWords[runId][(k - 1) / 4] >> (64 * ((k - 1) % 4))) & type(uint64).max;
+        if (k == 0) return runs[runId].firstChain & (REPORTED - 1);
+        return (chainWords[runId][(k - 1) / 4] >> (64 * ((k - 1) % 4))) & (REPORTED - 1);
     }
 }

@@ -539,3 +539,125 @@ impl ForTest for (U256, B256, Bytes) {
         self.abi_encode_params().into()
     }
 }
+
+#[tokio::test]
+async fn a_run_is_refused_for_big_chain_ids_no_worker_too_many_chains_or_too_much_work() {
+    let (devnet, chains) = chains(2).await;
+    let (a, b) = (&chains[0], &chains[1]);
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    let ids = |ids: &[U256]| ids.to_vec();
+    // 2^64 + B is B once truncated to 64 bits: it must be refused, not asked as B.
+    for big in [
+        U256::from(1u8) << 64,
+        (U256::from(1u8) << 64) + U256::from(b.id),
+        U256::from(1u8) << 63,
+    ] {
+        reverted_with::<InteropPoW::ChainIdTooLarge>(
+            pow.run(addresses.worker, ids(&[U256::from(b.id), big]))
+                .call()
+                .await,
+        );
+    }
+    reverted_with::<InteropPoW::NoWorker>(
+        pow.run(Address::ZERO, ids(&[U256::from(b.id)]))
+            .call()
+            .await,
+    );
+    let many: Vec<U256> = (0..33u64).map(|i| U256::from(10_000 + i)).collect();
+    reverted_with::<InteropPoW::TooManyChains>(pow.run(addresses.worker, many).call().await);
+    reverted_with::<InteropPoW::RangeTooLarge>(
+        pow.runWork(
+            addresses.worker,
+            ids(&[U256::from(a.id)]),
+            0,
+            1025,
+            U256::MAX,
+        )
+        .call()
+        .await,
+    );
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_largest_work_a_run_may_ask_fits_a_block_even_if_every_index_is_a_result() {
+    let (devnet, chains) = chains(2).await;
+    let (a, b) = (&chains[0], &chains[1]);
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    let ids = vec![U256::from(a.id), U256::from(b.id)];
+    let receipt = send_mined(pow.runWork(addresses.worker, ids, 0, 1024, U256::MAX))
+        .await
+        .expect("the largest run");
+    let request = outgoing(a, receipt.inner.logs()).await;
+    assert_eq!(request.len(), 1);
+    let on_b = attest_and_relay(b, &request[0]).await;
+    let report = outgoing(b, on_b.inner.logs()).await;
+    let on_a = attest_and_relay(a, &report[0]).await;
+    let block = a
+        .user
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .expect("rpc")
+        .expect("block");
+    let limit = block.header.gas_limit;
+    let gas = [receipt.gas_used, on_b.gas_used, on_a.gas_used];
+    println!("gas of the largest run, its relay to B, the report's relay to A: {gas:?}");
+    for used in gas {
+        assert!(used < limit / 4, "{used} gas of a block's {limit}");
+    }
+    let run = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
+        .expect("RunStarted")
+        .inner
+        .data
+        .runId;
+    let all = pow.allResults_0(run).call().await.expect("allResults");
+    assert_eq!(all.len(), 2 * 1024 * 32, "every index of both chains");
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_chain_reports_once_even_when_its_report_is_empty() {
+    let (devnet, chains) = chains(1).await;
+    let a = &chains[0];
+    let addresses = Addresses::expected();
+    // A worker of the requester's choosing: code that accepts any call, driven by hand.
+    let worker = Address::repeat_byte(0x77);
+    let _: () = a
+        .user
+        .raw_request("anvil_setCode".into(), (worker, "0x00"))
+        .await
+        .expect("anvil_setCode");
+    let _: () = a
+        .user
+        .raw_request(
+            "anvil_setBalance".into(),
+            (worker, U256::from(10u128.pow(18))),
+        )
+        .await
+        .expect("anvil_setBalance");
+    let _: () = a
+        .user
+        .raw_request("anvil_impersonateAccount".into(), (worker,))
+        .await
+        .expect("impersonate");
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    let (run, _) = start_run(&pow, worker, &[a.id]).await.expect("run");
+    let url = devnet.manifest().chains[0].rpc_url.parse().expect("url");
+    let as_worker = ProviderBuilder::new().connect_http(url).erased();
+    let pow_as_worker = InteropPoW::new(addresses.interop_pow, &as_worker);
+    let empty = Bytes::from((run, B256::ZERO, Bytes::new()).abi_encode_params_for_test());
+    let call = pow_as_worker.reportResults(empty.clone()).from(worker);
+    send_mined(call).await.expect("the first report");
+    reverted_with::<InteropPoW::AlreadyReported>(
+        pow_as_worker.reportResults(empty).from(worker).call().await,
+    );
+    let r = pow.runs(run).call().await.expect("runs");
+    assert_eq!((r.chains, r.reported), (1, 1));
+    devnet.shutdown().await;
+}
