@@ -651,7 +651,7 @@ async fn a_chain_reports_once_even_when_its_report_is_empty() {
     let url = devnet.manifest().chains[0].rpc_url.parse().expect("url");
     let as_worker = ProviderBuilder::new().connect_http(url).erased();
     let pow_as_worker = InteropPoW::new(addresses.interop_pow, &as_worker);
-    let empty = Bytes::from((run, B256::ZERO, Bytes::new()).abi_encode_params_for_test());
+    let empty = (run, B256::ZERO, Bytes::new()).abi_encode_params_for_test();
     let call = pow_as_worker.reportResults(empty.clone()).from(worker);
     send_mined(call).await.expect("the first report");
     reverted_with::<InteropPoW::AlreadyReported>(
