@@ -74,6 +74,8 @@ pub enum DevnetError {
         supervisor: alloy::primitives::Address,
     },
     #[error(transparent)]
+    Relayer(#[from] relayer::RelayerError),
+    #[error(transparent)]
     Wait(std::io::Error),
 }
 
@@ -105,12 +107,13 @@ pub struct RelayerHandle {
 }
 
 impl RelayerHandle {
-    /// Starts the relayer on a tokio task.
-    pub fn start(config: RelayerConfig) -> Self {
+    /// Starts the relayer on a tokio task; refused while another relayer uses its state file.
+    pub fn start(config: RelayerConfig) -> Result<Self, relayer::RelayerError> {
+        let lock = relayer::StateLock::acquire(&config.state)?;
         let (stop, stop_rx) = watch::channel(false);
         let (status_tx, status) = watch::channel(RelayerStatus::default());
-        let task = tokio::spawn(relayer::run(config, stop_rx, status_tx));
-        Self { stop, task, status }
+        let task = tokio::spawn(relayer::run(config, lock, stop_rx, status_tx));
+        Ok(Self { stop, task, status })
     }
 
     /// Asks it to stop after the current round and waits.
@@ -119,9 +122,11 @@ impl RelayerHandle {
         self.task.await.unwrap_or_default()
     }
 
-    /// Kills it where it stands (as a crash would), without saving anything more.
-    pub fn kill(self) {
+    /// Kills it where it stands (as a crash would), without saving anything more; returns once
+    /// it is gone (its state file free for the next).
+    pub async fn kill(self) {
         self.task.abort();
+        let _ = self.task.await;
     }
 }
 
@@ -220,7 +225,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
             poll: config.relay_poll,
             batch: relayer::DEFAULT_BATCH,
             max_attempts: relayer::DEFAULT_MAX_ATTEMPTS,
-        })),
+        })?),
         _ => None,
     };
     let manifest = Arc::new(Manifest {

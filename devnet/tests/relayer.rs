@@ -443,7 +443,17 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
     let state = dir.path().join("relayer.json");
     let mut found_in_flight = Vec::new();
     for kill in 0..3 {
-        let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+        let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+            .expect("relayer");
+        // Two relayers on one state file would overwrite each other's saves.
+        let second = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+        assert!(
+            second
+                .as_ref()
+                .err()
+                .is_some_and(|e| e.to_string().contains("another relayer")),
+            "a second relayer on the same state file is refused"
+        );
         let mut status = relayer.status.clone();
         let target = 5 + 10 * kill;
         wait_for(
@@ -459,9 +469,10 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
         if kill > 0 {
             found_in_flight.push(relayer.status.borrow().already_relayed);
         }
-        relayer.kill();
+        relayer.kill().await;
     }
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
     for run in &runs {
         wait_for(
             "every run to complete",
@@ -540,7 +551,8 @@ async fn a_message_that_always_reverts_is_dead_lettered_unattested_and_holds_up_
 
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
     let mut status = relayer.status.clone();
     wait_for(
         "the poison message to be dead-lettered",
@@ -600,7 +612,8 @@ async fn a_message_that_always_reverts_is_dead_lettered_unattested_and_holds_up_
     assert!(head > 600);
 
     // After a restart the dead letter stays dead: not retried, not reported as new.
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
     let run = run_on(&pow, worker, &ids).await;
     wait_for(
         "the second run to complete",
@@ -634,7 +647,7 @@ async fn a_message_to_a_chain_the_relayer_does_not_know_is_parked_until_one_does
     let state = dir.path().join("relayer.json");
     // A relayer of chain A alone: the request to B has nowhere to go.
     let only_a = relay_chains(&devnet)[..1].to_vec();
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, only_a));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, only_a)).expect("relayer");
     let mut status = relayer.status.clone();
     let run = run_on(&pow, worker, &ids).await;
     wait_for("the request to be parked", Duration::from_secs(30), || {
@@ -646,7 +659,8 @@ async fn a_message_to_a_chain_the_relayer_does_not_know_is_parked_until_one_does
     assert_eq!(s.parked[0].kind.as_deref(), Some("unknown_chain"), "{s:?}");
     assert_eq!(s.parked[0].destination, ids[1].to_string());
     // A relayer that knows B takes it up, though its cursor on A is past the request.
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
     wait_for("the run to complete", Duration::from_secs(60), || async {
         reported(&pow, run).await == 2
     })
@@ -687,7 +701,8 @@ async fn a_cursor_beyond_the_head_of_a_reset_chain_rescans_it_from_block_0() {
         "pending": [],
     });
     std::fs::write(&state, stale.to_string()).expect("write state");
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
     wait_for("the run to complete", Duration::from_secs(60), || async {
         reported(&pow, run).await == 2
     })
@@ -773,7 +788,8 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     let mut chains = relay_chains(&devnet);
     chains[1].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
     let dir = tempfile::tempdir().expect("tempdir");
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &dir.path().join("c.json"), chains));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &dir.path().join("c.json"), chains))
+        .expect("relayer");
     let mut status = relayer.status.clone();
 
     proxy.down();
@@ -897,7 +913,8 @@ async fn a_stranger_s_message_that_a_block_cannot_hold_delays_nothing_and_is_par
     let too_big = send_burner(&a, ids[0], ids[1], burner, 1_500_000).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
     let run = run_on(&pow, worker, &ids).await;
     wait_for(
         "the honest run to complete",
@@ -991,7 +1008,7 @@ async fn a_chain_reset_and_re_mined_past_the_cursor_between_two_scans_is_rescann
     chains[0].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
-    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, chains));
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, chains)).expect("relayer");
     let _: () = a
         .raw_request("anvil_mine".into(), (U256::from(20),))
         .await

@@ -1,6 +1,6 @@
 //! Why one attempt at a message failed, and whether that is worth counting against it.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use alloy::primitives::TxHash;
 use interplay_contracts::{CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker};
@@ -77,4 +77,20 @@ fn revert_name(err: &alloy::contract::Error) -> String {
         return format!("{e:?}");
     }
     err.to_string()
+}
+
+/// Why a relayer cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayerError {
+    #[error(
+        "another relayer is using the state file {state} (it holds {lock}); stop it, or give this \
+         one another state file"
+    )]
+    StateInUse { state: PathBuf, lock: PathBuf },
+    #[error("cannot lock the state file {state} through {lock}: {source}")]
+    Lock {
+        state: PathBuf,
+        lock: PathBuf,
+        source: std::io::Error,
+    },
 }

@@ -32,13 +32,13 @@ use std::{
 };
 
 use alloy::signers::local::PrivateKeySigner;
-pub use error::RelayError;
+pub use error::{RelayError, RelayerError};
 use futures::future::join_all;
 use interplay_contracts::{client::connect, interop::SentMessage};
 use interplay_manifest::{RELAYER_REPORT_VERSION, RelayMessage, RelayerReport};
 use send::{Account, ChainClient, Outcome, relay_batch};
-pub use state::MessageKey;
 use state::{Cursor, ParkKind, Parked, Pending, STATE_VERSION, State};
+pub use state::{MessageKey, StateLock};
 use tokio::sync::watch;
 
 /// One chain the relayer watches and relays to.
@@ -147,13 +147,16 @@ struct Relayer {
     dirty: bool,
 }
 
-/// Runs until `stop` turns true (or its sender is dropped). Returns the final status.
+/// Runs until `stop` turns true (or its sender is dropped), holding `lock` (taken on
+/// `config.state`) throughout. Returns the final status.
 pub async fn run(
     config: RelayerConfig,
+    lock: StateLock,
     mut stop: watch::Receiver<bool>,
     status: watch::Sender<RelayerStatus>,
 ) -> RelayerStatus {
     let mut relayer = Relayer::new(config, status);
+    let _lock = lock;
     loop {
         let behind = relayer.scan_all().await;
         relayer.save();

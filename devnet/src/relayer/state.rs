@@ -9,6 +9,8 @@ use interplay_contracts::interop::SentMessage;
 use interplay_manifest::RelayMessage;
 use serde::{Deserialize, Serialize};
 
+use super::RelayerError;
+
 pub(super) const STATE_VERSION: u32 = 2;
 
 /// Where scanning of one chain stands.
@@ -201,6 +203,47 @@ impl State {
     }
 }
 
+/// Exclusive use of a state file for as long as it lives: two relayers on one state file would
+/// each overwrite what the other saved. An `flock` on `<state>.lock`, which the kernel releases
+/// when the process dies, however it dies.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: std::fs::File,
+}
+
+impl StateLock {
+    pub fn acquire(state: &Path) -> Result<Self, RelayerError> {
+        use std::os::fd::AsRawFd;
+        let mut lock = state.as_os_str().to_owned();
+        lock.push(".lock");
+        let lock = std::path::PathBuf::from(lock);
+        let err = |source| RelayerError::Lock {
+            state: state.to_owned(),
+            lock: lock.clone(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(err)?;
+        // SAFETY: flock on a descriptor this function owns; no memory is involved.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(if e.kind() == std::io::ErrorKind::WouldBlock {
+                RelayerError::StateInUse {
+                    state: state.to_owned(),
+                    lock,
+                }
+            } else {
+                err(e)
+            });
+        }
+        Ok(Self { _file: file })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy::primitives::{Bytes, U256};
@@ -267,6 +310,21 @@ mod tests {
             back.dead[0].report().kind.as_deref(),
             Some("retries_exhausted")
         );
+    }
+
+    #[test]
+    fn a_state_file_takes_one_relayer_at_a_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.json");
+        let first = StateLock::acquire(&path).expect("first");
+        let second = StateLock::acquire(&path).expect_err("second");
+        assert!(
+            matches!(second, RelayerError::StateInUse { .. }),
+            "{second}"
+        );
+        assert!(second.to_string().contains("another relayer"), "{second}");
+        drop(first);
+        StateLock::acquire(&path).expect("free again once the first is gone");
     }
 
     #[test]
