@@ -73,6 +73,8 @@ pub enum DevnetError {
         chain_id: u64,
         supervisor: alloy::primitives::Address,
     },
+    #[error("{roles} share a key: give each role its own")]
+    SharedKey { roles: &'static str },
     #[error(transparent)]
     Relayer(#[from] relayer::RelayerError),
     #[error(transparent)]
@@ -93,7 +95,8 @@ pub struct Devnet {
     _scratch: tempfile::TempDir,
 }
 
-/// The dev account that relays (anyone may relay, so its key may be public).
+/// A dev account tests relay with when they run a relayer of their own. The devnet's relayer
+/// has a key of its own (generated, funded with `anvil_setBalance`), like the supervisor.
 pub const RELAYER_ACCOUNT: usize = 8;
 /// The dev account that deploys the contracts on the devnet's own chains.
 pub const DEPLOYER_ACCOUNT: usize = 7;
@@ -178,6 +181,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         .map_err(DevnetError::Wait)?;
     let (chains, file) = match &config.chains_file {
         Some(file) => {
+            setup::check_keys(file)?;
             let waits = file
                 .chains
                 .iter()
@@ -208,7 +212,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
     };
     // From here on, dropping `chains` on an error kills the anvils.
     let prepared = if config.deploy {
-        Some(setup::prepare(&file).await?)
+        Some(setup::prepare(&file, config.chains_file.is_none()).await?)
     } else {
         None
     };
@@ -334,8 +338,8 @@ async fn start_anvils_once(
     Ok(chains)
 }
 
-/// The devnet's own chains as a chains file: anvil's dev accounts #7 deploys and #8 relays
-/// (both public, as anyone may deploy and relay); the supervisor is `config`'s or random.
+/// The devnet's own chains as a chains file: anvil's dev account #7 deploys (public, as anyone
+/// may deploy); the relayer's key is random, the supervisor's is `config`'s or random.
 fn local_chains_file(
     config: &Config,
     chains: &[AnvilChain],
@@ -359,7 +363,11 @@ fn local_chains_file(
                 name: None,
             })
             .collect(),
-        relayer_key: key(RELAYER_ACCOUNT)?,
+        // Not a dev account: the app's burner wallet may use any of those, and would take the
+        // relayer's nonces from under it.
+        relayer_key: alloy::signers::local::PrivateKeySigner::random()
+            .to_bytes()
+            .to_string(),
         deployer_key: Some(key(DEPLOYER_ACCOUNT)?),
         supervisor_key: config.supervisor_key.clone(),
         attest: Attest::Auto,

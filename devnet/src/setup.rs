@@ -32,7 +32,7 @@ pub(crate) struct Prepared {
     pub supervisor_key: Option<String>,
 }
 
-/// What the supervisor gets on chains where the devnet funds it.
+/// What the supervisor (and a generated relayer) gets on chains where the devnet funds it.
 const SUPERVISOR_FUNDS: u128 = 100 * 10u128.pow(18);
 
 fn signer(what: &'static str, key: &str) -> Result<PrivateKeySigner, DevnetError> {
@@ -80,8 +80,49 @@ pub(crate) async fn wait_for_chain(
     }
 }
 
-/// Predeploys, supervisor and contracts on every chain of `file`.
-pub(crate) async fn prepare(file: &ChainsFile) -> Result<Prepared, DevnetError> {
+/// Refuses keys that two roles share. The supervisor's key is the one secret (whoever holds it
+/// can make any message relayable), so it may be no other role's and not be published; the
+/// relayer's must not be a published account either, whose nonces the app's burner wallet
+/// would take from under it.
+pub(crate) fn check_keys(file: &ChainsFile) -> Result<(), DevnetError> {
+    let relayer = signer("relayer key", &file.relayer_key)?.address();
+    let deployer = match &file.deployer_key {
+        Some(key) => Some(signer("deployer key", key)?.address()),
+        None => None,
+    };
+    let supervisor = match &file.supervisor_key {
+        Some(key) => Some(signer("supervisor key", key)?.address()),
+        None => None,
+    };
+    let published = |at: Address| {
+        file.accounts
+            .iter()
+            .any(|a| signer("account key", &a.private_key).is_ok_and(|s| s.address() == at))
+    };
+    let shared = |roles: &'static str| Err(DevnetError::SharedKey { roles });
+    if let Some(supervisor) = supervisor {
+        if supervisor == relayer {
+            return shared("supervisor_key and relayer_key");
+        }
+        if Some(supervisor) == deployer {
+            return shared("supervisor_key and deployer_key");
+        }
+        if published(supervisor) {
+            return shared("supervisor_key and a published account");
+        }
+    }
+    if published(relayer) {
+        return shared("relayer_key and a published account");
+    }
+    Ok(())
+}
+
+/// Predeploys, supervisor and contracts on every chain of `file`; with `fund_relayer` (a
+/// relayer key the devnet generated) the relayer is funded too.
+pub(crate) async fn prepare(
+    file: &ChainsFile,
+    fund_relayer: bool,
+) -> Result<Prepared, DevnetError> {
     let deployer = signer(
         "deployer key",
         file.deployer_key.as_deref().unwrap_or(&file.relayer_key),
@@ -150,6 +191,14 @@ pub(crate) async fn prepare(file: &ChainsFile) -> Result<Prepared, DevnetError> 
                     reason: format!(
                         "funding the generated supervisor failed ({e}); give a funded supervisor_key"
                     ),
+                })?;
+        }
+        if fund_relayer {
+            deploy::set_balance(provider, relayer.address(), U256::from(SUPERVISOR_FUNDS))
+                .await
+                .map_err(|e| DevnetError::Deploy {
+                    chain_id: chain.chain_id,
+                    reason: format!("funding the generated relayer failed ({e})"),
                 })?;
         }
         relay_chains.push(RelayChain {

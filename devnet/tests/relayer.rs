@@ -169,6 +169,21 @@ async fn a_run_on_two_chains_delivers_every_result() {
     let devnet = interplay_devnet::spawn(Config::test().with_chains(2).with_block_time(0))
         .await
         .expect("devnet");
+    // The relayer is no account the app's burner wallet may use.
+    let relayer = &devnet
+        .manifest()
+        .contracts
+        .as_ref()
+        .expect("contracts")
+        .relayer;
+    assert!(
+        devnet
+            .manifest()
+            .accounts
+            .iter()
+            .all(|a| !a.address.eq_ignore_ascii_case(relayer)),
+        "the relayer {relayer} is not a published account"
+    );
     full_run_on(&devnet).await;
     // The app reads the relayer's report from another origin.
     let response = reqwest::get(devnet.relayer_url())
@@ -219,9 +234,34 @@ async fn a_devnet_from_a_config_file_relays_between_chains_it_did_not_start() {
         attest: Attest::Auto,
         install_predeploys: true,
         contracts: Default::default(),
-        accounts: m.accounts.clone(),
+        // Published for the app's burner wallet: all but the relayer's.
+        accounts: m
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != RELAYER_ACCOUNT)
+            .map(|(_, a)| a.clone())
+            .collect(),
         block_time: 0,
     };
+    // Two roles on one key are refused before any chain is touched.
+    let supervisor_is_relayer = ChainsFile {
+        supervisor_key: Some(file.relayer_key.clone()),
+        ..file.clone()
+    };
+    let relayer_is_published = ChainsFile {
+        accounts: m.accounts.clone(),
+        ..file.clone()
+    };
+    for (bad, roles) in [
+        (supervisor_is_relayer, "supervisor_key and relayer_key"),
+        (relayer_is_published, "relayer_key and a published account"),
+    ] {
+        let err = interplay_devnet::spawn(Config::test().with_chains_file(bad))
+            .await
+            .expect_err("shared key refused");
+        assert!(err.to_string().contains(roles), "{err}");
+    }
     let devnet = interplay_devnet::spawn(Config::test().with_chains_file(file))
         .await
         .expect("devnet on the bare chains");
