@@ -1,7 +1,9 @@
 //! The supervisor and auto-relayer against real anvil chains and the real contracts: full runs
 //! on 2 and 4 chains, kills and restarts in the middle of 100 messages (some between a relay's
-//! broadcast and its block), a chain that goes down and comes back, a message that always
-//! reverts, a chain that was reset, and chains taken from a config file.
+//! broadcast and its block; in process, and the devnet binary SIGKILLed over a config file), a
+//! chain that goes down and comes back, a message that always reverts (dead-lettered), a
+//! stranger's message no block can hold (parked), one to a chain the relayer does not know
+//! (parked), chains that were reset, and chains taken from a config file.
 
 use std::{
     path::Path,
@@ -10,7 +12,7 @@ use std::{
 
 use alloy::{
     primitives::{Address, Bytes, U256},
-    providers::{DynProvider, Provider},
+    providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::Filter,
     signers::local::PrivateKeySigner,
     sol_types::{SolCall, SolEvent, SolValue},
@@ -1084,4 +1086,163 @@ async fn a_chain_reset_and_re_mined_past_the_cursor_between_two_scans_is_rescann
     .await;
     relayer.stop().await;
     devnet.shutdown().await;
+}
+
+/// How many `RelayedMessage` logs `chain` has.
+async fn relayed_on(chain: &DynProvider) -> usize {
+    chain
+        .get_logs(
+            &Filter::new()
+                .address(L2_TO_L2_MESSENGER)
+                .event_signature(L2ToL2CrossDomainMessenger::RelayedMessage::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .map(|logs| logs.len())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_devnet_binary_sigkilled_three_times_in_100_messages_relays_each_exactly_once() {
+    // Chains started apart from the devnet binary, which supervises them from a config file.
+    let bare = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_interval(Duration::from_millis(250))
+            .bare(),
+    )
+    .await
+    .expect("bare chains");
+    let m = bare.manifest().clone();
+    // The supervisor's key must be the same at every start (the inbox knows it); a given key
+    // is not funded by the devnet.
+    let supervisor = PrivateKeySigner::random();
+    for chain in &m.chains {
+        let provider = ProviderBuilder::new().connect_http(chain.rpc_url.parse().expect("url"));
+        let _: () = provider
+            .raw_request(
+                "anvil_setBalance".into(),
+                (supervisor.address(), U256::from(10u128.pow(20))),
+            )
+            .await
+            .expect("fund the supervisor");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("chains.toml");
+    let mut toml = format!(
+        "relayer_key = \"{}\"\nsupervisor_key = \"{}\"\nblock_time = 1\n",
+        m.accounts[RELAYER_ACCOUNT].private_key,
+        supervisor.to_bytes()
+    );
+    for chain in &m.chains {
+        toml += &format!(
+            "\n[[chains]]\nchain_id = {}\nrpc_url = \"{}\"\n",
+            chain.chain_id, chain.rpc_url
+        );
+    }
+    std::fs::write(&config, toml).expect("write config");
+    let state = dir.path().join("relayer.json");
+    let manifest_path = dir.path().join("manifest.json");
+    let start = || {
+        let _ = std::fs::remove_file(&manifest_path);
+        std::process::Command::new(env!("CARGO_BIN_EXE_devnet"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--admin-port", "0"])
+            .arg("--relayer-state")
+            .arg(&state)
+            .arg("--manifest-out")
+            .arg(&manifest_path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("devnet --config starts")
+    };
+    let mut child = start();
+    wait_for("the manifest", Duration::from_secs(60), || {
+        let ready = std::fs::read(&manifest_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<interplay_manifest::Manifest>(&b).ok())
+            .is_some_and(|m| m.contracts.is_some());
+        async move { ready }
+    })
+    .await;
+    let manifest: interplay_manifest::Manifest =
+        serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json");
+    let contracts = manifest.contracts.expect("contracts");
+    let ids: Vec<u64> = m.chains.iter().map(|c| c.chain_id).collect();
+    let a = connect(&m.chains[0].rpc_url, &m.accounts[0].private_key).expect("provider");
+    let b = connect(&m.chains[1].rpc_url, &m.accounts[0].private_key).expect("provider");
+    let pow = InteropPoW::new(contracts.interop_pow.parse().expect("address"), a.clone());
+    let worker: Address = contracts.worker.parse().expect("address");
+    // 50 runs: 50 requests A → B and 50 reports B → A.
+    let mut sent = Vec::new();
+    for _ in 0..50 {
+        let call = pow.run(worker, ids.iter().map(|&c| U256::from(c)).collect());
+        sent.push(
+            with_gas_margin(call)
+                .await
+                .expect("estimate")
+                .send()
+                .await
+                .expect("send run"),
+        );
+    }
+    let mut runs = Vec::new();
+    for tx in sent {
+        let receipt = tx.get_receipt().await.expect("receipt");
+        assert!(receipt.status(), "run mined");
+        runs.extend(
+            receipt
+                .inner
+                .logs()
+                .iter()
+                .filter_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
+                .map(|l| l.inner.data.runId),
+        );
+    }
+    assert_eq!(runs.len(), 50);
+    for kill in 0..3 {
+        if kill > 0 {
+            child = start();
+        }
+        let target = 10 + 20 * kill;
+        wait_for("relays to go on", Duration::from_secs(90), || async {
+            relayed_on(&a).await + relayed_on(&b).await >= target
+        })
+        .await;
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+    }
+    child = start();
+    for run in &runs {
+        wait_for(
+            "every run to complete",
+            Duration::from_secs(120),
+            || async { reported(&pow, *run).await == 2 },
+        )
+        .await;
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert!(child.wait().expect("wait").success());
+    let (to_b, relayed_b, unique_b) = relay_counts(&b, &a, ids[1]).await;
+    let (to_a, relayed_a, unique_a) = relay_counts(&a, &b, ids[0]).await;
+    assert_eq!((to_b, to_a), (50, 50), "100 messages");
+    assert_eq!((relayed_b, unique_b), (50, 50), "each request relayed once");
+    assert_eq!((relayed_a, unique_a), (50, 50), "each report relayed once");
+    let relayer_at = address_of(&m.accounts[RELAYER_ACCOUNT].private_key);
+    for (provider, name) in [(&a, "A"), (&b, "B")] {
+        assert_eq!(
+            transactions(provider, relayer_at, L2_TO_L2_MESSENGER).await,
+            (50, 0),
+            "relay transactions on {name}: 50, none reverted"
+        );
+        assert_eq!(
+            transactions(provider, supervisor.address(), CROSS_L2_INBOX).await,
+            (50, 0),
+            "attestations on {name}: 50, none reverted"
+        );
+    }
+    bare.shutdown().await;
 }
