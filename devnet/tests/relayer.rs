@@ -1246,3 +1246,96 @@ async fn the_devnet_binary_sigkilled_three_times_in_100_messages_relays_each_exa
     }
     bare.shutdown().await;
 }
+
+/// The block of `chain` in which the message with `hash` was relayed.
+async fn relayed_in(chain: &DynProvider, hash: alloy::primitives::B256) -> u64 {
+    let logs = chain
+        .get_logs(
+            &Filter::new()
+                .address(L2_TO_L2_MESSENGER)
+                .event_signature(L2ToL2CrossDomainMessenger::RelayedMessage::SIGNATURE_HASH)
+                .topic3(hash)
+                .from_block(0),
+        )
+        .await
+        .expect("logs");
+    assert_eq!(logs.len(), 1, "relayed once");
+    logs[0].block_number.expect("mined")
+}
+
+#[tokio::test]
+async fn a_stranger_s_flood_of_messages_does_not_queue_ahead_of_others() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let burner = install_burner(&b).await;
+    // 20 relayable messages (~1 M gas each) from a stranger, then an honest run.
+    let stranger = user(&devnet, 0, 5);
+    let mut flood = Vec::new();
+    for _ in 0..20 {
+        flood.push(send_burner(&stranger, ids[0], ids[1], burner, 40_000).await);
+    }
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let block = a
+        .get_block_by_number(receipt.block_number.expect("mined").into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    let request = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| SentMessage::from_log(l, ids[0], block.header.timestamp))
+        .expect("the request to B");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let relayer = RelayerHandle::start(relayer_config(
+        &devnet,
+        &dir.path().join("r.json"),
+        relay_chains(&devnet),
+    ))
+    .expect("relayer");
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, b.clone());
+    let last = flood.last().expect("flood").hash;
+    wait_for(
+        "the flood to be relayed",
+        Duration::from_secs(60),
+        || async {
+            messenger
+                .successfulMessages(last)
+                .call()
+                .await
+                .unwrap_or(false)
+        },
+    )
+    .await;
+    relayer.stop().await;
+    // Batches of 8 take one message per sender in turn: the request goes in the first batch,
+    // not after the 20 that were sent before it.
+    let request_at = relayed_in(&b, request.hash).await;
+    let mut flood_at = Vec::new();
+    for m in &flood {
+        flood_at.push(relayed_in(&b, m.hash).await);
+    }
+    let after = flood_at.iter().filter(|&&at| at > request_at).count();
+    assert!(
+        after >= 12,
+        "the request (block {request_at}) went before most of the flood: {flood_at:?}"
+    );
+    devnet.shutdown().await;
+}

@@ -25,13 +25,13 @@ mod send;
 mod state;
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, VecDeque},
     path::PathBuf,
     sync::atomic::{AtomicBool, Ordering},
     time::{Duration, Instant},
 };
 
-use alloy::signers::local::PrivateKeySigner;
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
 pub use error::{RelayError, RelayerError};
 use futures::future::join_all;
 use interplay_contracts::{client::connect, interop::SentMessage};
@@ -133,6 +133,16 @@ fn backoff(attempts: u32) -> Duration {
     BACKOFF_BASE
         .saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1)))
         .min(BACKOFF_CAP)
+}
+
+/// Who sent `message` through the messenger on its source chain: the first word of the
+/// `SentMessage` log's data, after its four topics.
+fn sender_of(message: &SentMessage) -> Address {
+    message
+        .payload
+        .get(128..160)
+        .map(|word| Address::from_slice(&word[12..]))
+        .unwrap_or_default()
 }
 
 /// The relayer's working state.
@@ -380,31 +390,56 @@ impl Relayer {
         if due.is_empty() {
             return false;
         }
-        let mut more = false;
-        let mut batches: BTreeMap<u64, Vec<Pending>> = BTreeMap::new();
+        // Each destination's due messages, grouped by who sent them, oldest first in a group.
+        let mut queues: BTreeMap<u64, BTreeMap<(u64, Address), VecDeque<MessageKey>>> =
+            BTreeMap::new();
         for key in due {
-            let full = self.pending.get(&key).is_some_and(|p| {
-                batches
-                    .get(&p.destination)
-                    .is_some_and(|b| b.len() >= self.config.batch.max(1))
-            });
-            if full {
-                more = true;
-                continue;
-            }
-            let Some(p) = self.pending.remove(&key) else {
+            let Some(p) = self.pending.get(&key) else {
                 continue;
             };
             if !self.chains.contains_key(&p.destination) {
+                let Some(p) = self.pending.remove(&key) else {
+                    continue;
+                };
                 let reason = format!("this relayer has no connection to chain {}", p.destination);
                 self.park(p.message, p.attempts, ParkKind::UnknownChain, reason);
                 continue;
             }
-            if p.attempts > 0 {
-                tracing::info!(target: "relayer", source = p.message.source, destination = p.destination, hash = %p.message.hash, attempt = p.attempts + 1, "retrying");
-            }
-            batches.entry(p.destination).or_default().push(p);
+            queues
+                .entry(p.destination)
+                .or_default()
+                .entry((p.message.source, sender_of(&p.message)))
+                .or_default()
+                .push_back(key);
         }
+        // A batch takes one message from each sender in turn: however many messages a stranger
+        // sends, the others wait at most one of theirs per batch.
+        let mut more = false;
+        let mut batches: BTreeMap<u64, Vec<Pending>> = BTreeMap::new();
+        for (dest, senders) in queues {
+            let mut senders: Vec<VecDeque<MessageKey>> = senders.into_values().collect();
+            let batch = batches.entry(dest).or_default();
+            'fill: loop {
+                let mut took = false;
+                for queue in &mut senders {
+                    if batch.len() >= self.config.batch.max(1) {
+                        break 'fill;
+                    }
+                    if let Some(p) = queue.pop_front().and_then(|k| self.pending.remove(&k)) {
+                        if p.attempts > 0 {
+                            tracing::info!(target: "relayer", source = p.message.source, destination = p.destination, hash = %p.message.hash, attempt = p.attempts + 1, "retrying");
+                        }
+                        batch.push(p);
+                        took = true;
+                    }
+                }
+                if !took {
+                    break;
+                }
+            }
+            more |= senders.iter().any(|q| !q.is_empty());
+        }
+        batches.retain(|_, b| !b.is_empty());
         let relay = self.config.relay;
         let status = &self.status;
         let rounds = batches.into_iter().map(|(dest, batch)| {
