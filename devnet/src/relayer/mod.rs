@@ -73,7 +73,7 @@ pub struct RelayerConfig {
 
 /// The devnet's [`RelayerConfig::batch`].
 pub const DEFAULT_BATCH: usize = 16;
-/// The devnet's [`RelayerConfig::max_attempts`]: with the backoff, about a minute of retries.
+/// The devnet's [`RelayerConfig::max_attempts`]: with the backoff, about 30 s of retries.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 
 /// What the relayer has done, for logs, tests and the admin server.
