@@ -1339,3 +1339,62 @@ async fn a_stranger_s_flood_of_messages_does_not_queue_ahead_of_others() {
     );
     devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_new_message_where_an_old_one_was_seen_is_relayed_not_skipped() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let block = a
+        .get_block_by_number(receipt.block_number.expect("mined").into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    let request = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| SentMessage::from_log(l, ids[0], block.header.timestamp))
+        .expect("the request to B");
+    // Saved by a relayer of an earlier life of chain A: another message at the request's place.
+    let old = SentMessage {
+        payload: Bytes::from_static(b"an older message"),
+        hash: alloy::primitives::B256::repeat_byte(0x0d),
+        ..request.clone()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let stale = serde_json::json!({
+        "version": 2,
+        "cursors": {},
+        "pending": [{ "message": old, "destination": ids[1], "attempts": 0 }],
+    });
+    std::fs::write(&state, stale.to_string()).expect("write state");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    let s = relayer.stop().await;
+    assert!(
+        s.pending_messages
+            .iter()
+            .chain(&s.dead)
+            .all(|m| m.hash != old.hash.to_string()),
+        "the old message gave way to the new: {s:?}"
+    );
+    devnet.shutdown().await;
+}
