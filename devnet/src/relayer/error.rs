@@ -28,6 +28,17 @@ impl RelayError {
         matches!(self, Self::Unreachable(_) | Self::TimedOut(_))
     }
 
+    /// The message's own fault (it reverts, or its transaction was refused for what it is):
+    /// counted towards dead-lettering it. An unreachable chain, or a relayer without funds,
+    /// says nothing about the message.
+    pub(super) fn is_fault(&self) -> bool {
+        match self {
+            Self::Reverts(_) | Self::TxReverted(_) | Self::Rpc(_) => true,
+            Self::Refused(reason) => !reason.contains("insufficient funds"),
+            Self::Unreachable(_) | Self::TimedOut(_) => false,
+        }
+    }
+
     pub(super) fn from_call(err: alloy::contract::Error) -> Self {
         match &err {
             alloy::contract::Error::TransportError(t) if !t.is_error_resp() => {
@@ -93,4 +104,21 @@ pub enum RelayerError {
         lock: PathBuf,
         source: std::io::Error,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_the_message_causes_counts_against_it() {
+        assert!(RelayError::Reverts("UnknownRun".into()).is_fault());
+        assert!(RelayError::TxReverted(TxHash::ZERO).is_fault());
+        assert!(RelayError::Refused("intrinsic gas too high".into()).is_fault());
+        assert!(
+            !RelayError::Refused("insufficient funds for gas * price + value".into()).is_fault()
+        );
+        assert!(!RelayError::Unreachable("connection refused".into()).is_fault());
+        assert!(!RelayError::TimedOut(Duration::from_secs(60)).is_fault());
+    }
 }

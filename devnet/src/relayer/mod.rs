@@ -494,7 +494,8 @@ impl Relayer {
                     self.status.send_modify(|s| s.failures += 1);
                     if err.unreachable() {
                         self.unreachable(destination, err.to_string());
-                    } else {
+                    }
+                    if err.is_fault() {
                         p.faults += 1;
                     }
                     if p.faults >= self.config.max_attempts.max(1) {
