@@ -14,10 +14,10 @@
 //! is attested or sent; one that needs more gas than a block holds is parked as unrelayable,
 //! one that keeps failing is retried with capped exponential backoff and dead-lettered after
 //! [`RelayerConfig::max_attempts`] failures that were its own fault; the relayer owns its nonces
-//! (see [`send`]). A chain that is down is reported, never skipped.
+//! (see `send`). A chain that is down is reported, never skipped.
 //!
-//! Parts: [`state`] (what is kept on disk), [`scan`] (reading logs), [`send`] (relay rounds),
-//! [`error`].
+//! Parts: `state` (what is kept on disk), `scan` (reading logs), `send` (relay rounds),
+//! `error`.
 
 mod error;
 mod scan;
