@@ -6,7 +6,7 @@ pub mod chains;
 pub mod cores;
 pub mod fetch;
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use chains::{ChainsPanel, ChainsState};
 use cores::{CoresPanel, CoresState, isolation};
@@ -20,7 +20,7 @@ pub fn App() -> impl IntoView {
     let chains = ChainsState::new(chains::manifest::manifest_url());
     provide_context(cores);
     provide_context(chains);
-    spawn_local(chains::watch::watch_chains(chains));
+    provide_context(chains::wallet::WalletState::new());
     view! {
         <Header/>
         <main class="panels">

@@ -2,7 +2,7 @@
 
 use interplay_manifest::{DEFAULT_ADMIN_PORT, Manifest};
 
-use super::state::ChainError;
+use super::error::ChainError;
 
 /// The manifest URL: `?manifest=<url>` on the page, else the local devnet's admin server.
 pub fn manifest_url() -> String {

@@ -1,12 +1,26 @@
-//! Chain cores: the devnet's chains as the app sees them.
+//! Chain cores: the devnet's chains, the user's wallet, runs and their timelines.
 //!
 //! - [`manifest`]: where the devnet is and what it runs
-//! - [`watch`]: the live block-number poller
-//! - [`panel`]: the Chains panel
+//! - [`client`]: one HTTP reader per chain, shared
+//! - [`watch`]: `use_chain_watch`, following every chain block by block
+//! - [`events`]: our contracts' logs, decoded
+//! - [`timeline`]: a run's steps, folded from events (pure)
+//! - [`wallet`]: EIP-6963 wallets, the devnet burner, the EIP-1193 transport
+//! - [`runs`]: the run form, simulation, sending, recent transactions
+//! - [`relay`]: relaying a stuck message by hand
+//! - [`panel`]: the Chains panel's components
 
+pub mod client;
+pub mod error;
+pub mod events;
 pub mod manifest;
 pub mod panel;
+pub mod relay;
+pub mod runs;
 pub mod state;
+pub mod storage;
+pub mod timeline;
+pub mod wallet;
 pub mod watch;
 
 pub use panel::ChainsPanel;

@@ -1,18 +1,14 @@
-//! What the Chains panel shows.
+//! What the Chains panel shows: the devnet, each chain's head and health, and every chain
+//! event read so far.
 
+use std::collections::BTreeMap;
+
+use alloy::primitives::U256;
 use interplay_manifest::Manifest;
 use leptos::prelude::*;
 
-/// Everything that can go wrong reading the chains; shown to the user as is.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChainError {
-    #[error("devnet not reachable at {url} ({reason}); start it with ./scripts/play.sh")]
-    DevnetUnreachable { url: String, reason: String },
-    #[error("the devnet manifest is invalid: {0}")]
-    BadManifest(String),
-    #[error("RPC {url} is down: {reason}")]
-    RpcDown { url: String, reason: String },
-}
+pub use super::error::ChainError;
+use super::{client::Clients, events::ChainEvent};
 
 /// One chain's live view.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +18,8 @@ pub struct ChainView {
     pub rpc_url: String,
     pub block: Option<u64>,
     pub error: Option<ChainError>,
+    /// The connected account's balance here, when known.
+    pub balance: Option<U256>,
 }
 
 impl ChainView {
@@ -35,6 +33,7 @@ impl ChainView {
                 rpc_url: c.rpc_url.clone(),
                 block: None,
                 error: None,
+                balance: None,
             })
             .collect()
     }
@@ -51,12 +50,15 @@ impl ChainView {
     }
 }
 
-/// The Chains panel's state, shared through context.
+/// The chain side's state, shared through context.
 #[derive(Debug, Clone, Copy)]
 pub struct ChainsState {
     pub manifest_url: RwSignal<String>,
     pub manifest: RwSignal<Option<Result<Manifest, ChainError>>>,
+    pub clients: RwSignal<Option<Clients>>,
     pub chains: RwSignal<Vec<ChainView>>,
+    /// Every event of our contracts read from any chain, in the order read.
+    pub events: RwSignal<Vec<ChainEvent>>,
 }
 
 impl ChainsState {
@@ -64,8 +66,29 @@ impl ChainsState {
         Self {
             manifest_url: RwSignal::new(manifest_url),
             manifest: RwSignal::new(None),
+            clients: RwSignal::new(None),
             chains: RwSignal::new(Vec::new()),
+            events: RwSignal::new(Vec::new()),
         }
+    }
+
+    /// Each chain's latest block.
+    pub fn heads(&self) -> BTreeMap<u64, u64> {
+        self.chains.with(|chains| {
+            chains
+                .iter()
+                .filter_map(|c| c.block.map(|b| (c.chain_id, b)))
+                .collect()
+        })
+    }
+
+    pub fn heads_untracked(&self) -> BTreeMap<u64, u64> {
+        self.chains.with_untracked(|chains| {
+            chains
+                .iter()
+                .filter_map(|c| c.block.map(|b| (c.chain_id, b)))
+                .collect()
+        })
     }
 }
 

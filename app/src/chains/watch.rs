@@ -1,29 +1,98 @@
-//! Polls the manifest until the devnet answers, then every chain's block number.
+//! `use_chain_watch`: finds the devnet, then follows every chain block by block, reading our
+//! contracts' logs as each new block arrives (and the account's balance). It stops when the
+//! component that started it is cleaned up.
 
-use std::time::Duration;
-
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use futures::future::join_all;
-use gloo_timers::future::sleep;
-use leptos::prelude::*;
-
-use super::{
-    manifest::fetch_manifest,
-    state::{ChainError, ChainView, ChainsState},
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
-const POLL: Duration = Duration::from_millis(1000);
-const RETRY_MANIFEST: Duration = Duration::from_millis(2000);
+use alloy::{
+    eips::BlockNumberOrTag,
+    primitives::Address,
+    providers::Provider,
+    rpc::types::{Filter, Log},
+};
+use gloo_timers::future::sleep;
+use leptos::{prelude::*, task::spawn_local};
 
-/// Runs for the life of the page (spawned once by the App).
-pub async fn watch_chains(state: ChainsState) {
-    loop {
+use super::{
+    client::{Addresses, ChainClient, Clients},
+    events::{self, ChainEvent, EventKind},
+    manifest::fetch_manifest,
+    state::{ChainError, ChainView, ChainsState},
+    wallet::WalletState,
+};
+
+const RETRY_MANIFEST: Duration = Duration::from_millis(1000);
+/// Often enough to see sub-second blocks promptly; each poll is one `eth_blockNumber`.
+const POLL: Duration = Duration::from_millis(150);
+/// Logs are read in pieces this large, so a long-lived chain never asks for one huge range.
+const MAX_RANGE: u64 = 2_000;
+
+/// What to do with a chain whose last scanned block is `scanned`, now at `head`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Wait,
+    Scan {
+        from: u64,
+        to: u64,
+    },
+    /// The chain went back (restarted devnet): forget what was read there, scan from 0.
+    Reset,
+}
+
+pub fn next(scanned: Option<u64>, head: u64) -> Next {
+    match scanned {
+        None => Next::Scan {
+            from: 0,
+            to: head.min(MAX_RANGE - 1),
+        },
+        Some(last) if head < last => Next::Reset,
+        Some(last) if head == last => Next::Wait,
+        Some(last) => Next::Scan {
+            from: last + 1,
+            to: head.min(last + MAX_RANGE),
+        },
+    }
+}
+
+/// Starts the watch; its tasks end when the calling owner is cleaned up.
+pub fn use_chain_watch(state: ChainsState, wallet: WalletState) {
+    let alive = Arc::new(AtomicBool::new(true));
+    {
+        let alive = alive.clone();
+        on_cleanup(move || alive.store(false, Ordering::Relaxed));
+    }
+    spawn_local(async move {
+        let Some(clients) = find_devnet(state, &alive).await else {
+            return;
+        };
+        wallet.set_clients(&clients);
+        let addresses = clients.addresses;
+        for chain in clients.iter().cloned() {
+            spawn_local(follow_chain(state, wallet, chain, addresses, alive.clone()));
+        }
+    });
+}
+
+async fn find_devnet(state: ChainsState, alive: &AtomicBool) -> Option<Clients> {
+    while alive.load(Ordering::Relaxed) {
         let url = state.manifest_url.get_untracked();
-        match fetch_manifest(&url).await {
-            Ok(manifest) => {
+        let found = match fetch_manifest(&url).await {
+            Ok(manifest) => Clients::new(manifest.clone()).map(|c| (manifest, c)),
+            Err(err) => Err(err),
+        };
+        match found {
+            Ok((manifest, clients)) => {
                 state.chains.set(ChainView::from_manifest(&manifest));
                 state.manifest.set(Some(Ok(manifest)));
-                break;
+                state.clients.set(Some(clients.clone()));
+                return Some(clients);
             }
             Err(err) => {
                 state.manifest.set(Some(Err(err)));
@@ -31,38 +100,215 @@ pub async fn watch_chains(state: ChainsState) {
             }
         }
     }
-    let providers: Vec<(String, Option<DynProvider>)> = state
-        .chains
-        .get_untracked()
-        .into_iter()
-        .map(|c| {
-            let provider = c
-                .rpc_url
-                .parse()
-                .ok()
-                .map(|url| ProviderBuilder::new().connect_http(url).erased());
-            (c.rpc_url, provider)
-        })
-        .collect();
-    loop {
-        let polls = providers.iter().map(|(url, provider)| async move {
-            let Some(provider) = provider else {
-                return Err(ChainError::BadManifest(format!("invalid RPC url {url}")));
-            };
-            provider
-                .get_block_number()
-                .await
-                .map_err(|e| ChainError::RpcDown {
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })
-        });
-        let results = join_all(polls).await;
-        state.chains.update(|chains| {
-            for (chain, result) in chains.iter_mut().zip(results) {
-                chain.observe(result);
+    None
+}
+
+async fn follow_chain(
+    state: ChainsState,
+    wallet: WalletState,
+    chain: ChainClient,
+    addresses: Option<Addresses>,
+    alive: Arc<AtomicBool>,
+) {
+    let id = chain.chain_id;
+    let mut scanned: Option<u64> = None;
+    let mut balance_of: Option<(Address, u64)> = None;
+    while alive.load(Ordering::Relaxed) {
+        let head = chain
+            .provider
+            .get_block_number()
+            .await
+            .map_err(|e| chain.rpc_down(e));
+        let Ok(head) = head else {
+            update(state, id, |c| c.observe(head));
+            sleep(POLL * 4).await;
+            continue;
+        };
+        let step = next(scanned, head);
+        if step == Next::Reset {
+            state
+                .events
+                .update(|all| all.retain(|e| e.seen.chain != id));
+            scanned = None;
+            continue;
+        }
+        if let (Next::Scan { from, to }, Some(addresses)) = (step, addresses) {
+            match read_events(&chain, &addresses, from, to, &state.heads_untracked()).await {
+                Ok(found) => {
+                    if !found.is_empty() {
+                        state.events.update(|all| all.extend(found));
+                    }
+                    scanned = Some(to);
+                }
+                Err(err) => {
+                    update(state, id, |c| c.error = Some(err));
+                    sleep(POLL * 4).await;
+                    continue;
+                }
             }
+        } else if let Next::Scan { to, .. } = step {
+            scanned = Some(to);
+        }
+        // The balance only changes with a block, or with another account.
+        let account = wallet.status.with_untracked(|s| match s {
+            super::wallet::Status::Connected { account, .. } => Some(*account),
+            _ => None,
         });
-        sleep(POLL).await;
+        let balance = match account {
+            Some(a) if balance_of != Some((a, head)) => {
+                balance_of = Some((a, head));
+                chain.provider.get_balance(a).await.ok()
+            }
+            Some(_) => state
+                .chains
+                .with_untracked(|cs| cs.iter().find(|c| c.chain_id == id).and_then(|c| c.balance)),
+            None => None,
+        };
+        // Only a change notifies the page: most polls see the same head.
+        let changed = state.chains.with_untracked(|cs| {
+            cs.iter()
+                .find(|c| c.chain_id == id)
+                .is_some_and(|c| c.block != Some(head) || c.error.is_some() || c.balance != balance)
+        });
+        if changed {
+            update(state, id, |c| {
+                c.observe(Ok(head));
+                c.balance = balance;
+            });
+            fill_destination_heads(state, id, head);
+        }
+        if step == Next::Wait || scanned == Some(head) {
+            sleep(POLL).await;
+        }
+    }
+}
+
+/// Messages to `chain` read before its head was known (a first scan) count from now.
+fn fill_destination_heads(state: ChainsState, chain: u64, head: u64) {
+    let unknown = |e: &ChainEvent| matches!(e.kind, EventKind::Sent { destination, destination_head: None, .. } if destination == chain);
+    if !state.events.with_untracked(|all| all.iter().any(unknown)) {
+        return;
+    }
+    state.events.update(|all| {
+        for e in all.iter_mut() {
+            if let EventKind::Sent {
+                destination,
+                destination_head: h @ None,
+                ..
+            } = &mut e.kind
+                && *destination == chain
+            {
+                *h = Some(head);
+            }
+        }
+    });
+}
+
+fn update(state: ChainsState, chain_id: u64, f: impl FnOnce(&mut ChainView)) {
+    state.chains.update(|chains| {
+        if let Some(c) = chains.iter_mut().find(|c| c.chain_id == chain_id) {
+            f(c);
+        }
+    });
+}
+
+/// Our contracts' events in blocks `from..=to`, decoded.
+async fn read_events(
+    chain: &ChainClient,
+    addresses: &Addresses,
+    from: u64,
+    to: u64,
+    heads: &BTreeMap<u64, u64>,
+) -> Result<Vec<ChainEvent>, ChainError> {
+    let filter = Filter::new()
+        .address(vec![
+            addresses.messenger,
+            addresses.interop_pow,
+            addresses.worker,
+        ])
+        .from_block(from)
+        .to_block(to);
+    let logs = chain
+        .provider
+        .get_logs(&filter)
+        .await
+        .map_err(|e| chain.rpc_down(e))?;
+    let now = js_sys::Date::now();
+    let mut out = Vec::with_capacity(logs.len());
+    let mut times: BTreeMap<u64, u64> = BTreeMap::new();
+    for log in &logs {
+        let timestamp = block_time(chain, log, &mut times).await?;
+        if let Some(mut event) = events::decode(log, chain.chain_id, timestamp, addresses, now) {
+            if let EventKind::Sent {
+                destination,
+                destination_head,
+                ..
+            } = &mut event.kind
+            {
+                *destination_head = heads.get(destination).copied();
+            }
+            out.push(event);
+        }
+    }
+    Ok(out)
+}
+
+/// A log's block timestamp: from the log when the node includes it, else from its block.
+async fn block_time(
+    chain: &ChainClient,
+    log: &Log,
+    cache: &mut BTreeMap<u64, u64>,
+) -> Result<u64, ChainError> {
+    if let Some(t) = log.block_timestamp {
+        return Ok(t);
+    }
+    let Some(number) = log.block_number else {
+        return Ok(0);
+    };
+    if let Some(t) = cache.get(&number) {
+        return Ok(*t);
+    }
+    let block = chain
+        .provider
+        .get_block_by_number(BlockNumberOrTag::Number(number))
+        .await
+        .map_err(|e| chain.rpc_down(e))?;
+    let t = block.map(|b| b.header.timestamp).unwrap_or_default();
+    cache.insert(number, t);
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_scan_from_genesis_then_only_new_blocks() {
+        assert_eq!(next(None, 5), Next::Scan { from: 0, to: 5 });
+        assert_eq!(next(Some(5), 5), Next::Wait);
+        assert_eq!(next(Some(5), 7), Next::Scan { from: 6, to: 7 });
+    }
+
+    #[test]
+    fn a_chain_that_went_back_is_read_again() {
+        assert_eq!(next(Some(50), 3), Next::Reset);
+    }
+
+    #[test]
+    fn long_chains_are_read_in_pieces() {
+        assert_eq!(
+            next(None, 10_000),
+            Next::Scan {
+                from: 0,
+                to: MAX_RANGE - 1
+            }
+        );
+        assert_eq!(
+            next(Some(100), 10_000),
+            Next::Scan {
+                from: 101,
+                to: 100 + MAX_RANGE
+            }
+        );
     }
 }

@@ -1,0 +1,132 @@
+//! The Chains panel: the devnet's chains (head, health, balance), the wallet, the run form, the
+//! selected run's timeline, the run history and recent transactions.
+
+mod chains;
+mod history;
+mod run_form;
+mod timeline;
+mod toasts;
+mod wallet;
+
+use leptos::prelude::*;
+
+use super::{
+    runs::TxRecord, state::ChainsState, storage, timeline::RunKey, wallet::WalletState,
+    watch::use_chain_watch,
+};
+
+const SAVED_TXS: &str = "interplay.txs";
+const SAVED_RUN: &str = "interplay.run";
+
+/// A run key as kept in storage: chain A and the run id in decimal.
+type SavedRun = (u64, String);
+
+/// UI state of the run side: recent transactions, the run on show, the toasts.
+#[derive(Debug, Clone, Copy)]
+pub struct RunsUi {
+    pub txs: RwSignal<Vec<TxRecord>>,
+    pub selected: RwSignal<Option<RunKey>>,
+    pub toasts: RwSignal<Vec<toasts::Toast>>,
+}
+
+impl RunsUi {
+    fn new() -> Self {
+        let selected = storage::load::<SavedRun>(SAVED_RUN).and_then(|(chain_a, id)| {
+            Some(RunKey {
+                chain_a,
+                run_id: id.parse().ok()?,
+            })
+        });
+        Self {
+            txs: RwSignal::new(storage::load(SAVED_TXS).unwrap_or_default()),
+            selected: RwSignal::new(selected),
+            toasts: RwSignal::new(Vec::new()),
+        }
+    }
+
+    pub fn remember(&self, record: TxRecord) {
+        self.txs.update(|list| super::runs::remember(list, record));
+        storage::save(SAVED_TXS, &self.txs.get_untracked());
+    }
+
+    pub fn select(&self, key: RunKey) {
+        self.selected.set(Some(key));
+        storage::save::<SavedRun>(SAVED_RUN, &(key.chain_a, key.run_id.to_string()));
+    }
+}
+
+#[component]
+pub fn ChainsPanel() -> impl IntoView {
+    let state = expect_context::<ChainsState>();
+    let wallet = expect_context::<WalletState>();
+    let ui = RunsUi::new();
+    provide_context(ui);
+    use_chain_watch(state, wallet);
+    wallet.start();
+    let problem = move || match state.manifest.get() {
+        Some(Err(err)) => Some(
+            view! { <p class="error" role="alert" data-testid="devnet-error">{err.to_string()}</p> },
+        ),
+        _ => None,
+    };
+    let connecting = move || state.manifest.with(Option::is_none);
+    view! {
+        <section class="panel" aria-labelledby="chains-title">
+            <h2 id="chains-title">"Chain cores"</h2>
+            <p class="muted">"Devnet manifest: " <code>{move || state.manifest_url.get()}</code></p>
+            <Show when=connecting>
+                <p class="muted">"Connecting to the devnet…"</p>
+            </Show>
+            {problem}
+            <chains::ChainTable/>
+            <wallet::WalletCard/>
+            <run_form::RunForm/>
+            <timeline::RunView/>
+            <history::History/>
+            <toasts::Toasts/>
+        </section>
+    }
+}
+
+/// `0x1234…abcd`.
+pub fn short_hex(text: &str) -> String {
+    if text.len() <= 14 {
+        return text.to_owned();
+    }
+    format!("{}…{}", &text[..6], &text[text.len() - 4..])
+}
+
+/// Wei as ETH with 4 decimals.
+pub fn format_eth(wei: alloy::primitives::U256) -> String {
+    let milli = wei / alloy::primitives::U256::from(100_000_000_000_000u64);
+    let milli: u128 = milli.try_into().unwrap_or(u128::MAX);
+    format!("{}.{:04} ETH", milli / 10_000, milli % 10_000)
+}
+
+/// 189_123 → "189,123".
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(group(189_123), "189,123");
+        assert_eq!(group(12), "12");
+        assert_eq!(short_hex("0x1234567890abcdef"), "0x1234…cdef");
+        let ten_thousand_eth = alloy::primitives::U256::from(10_000u64)
+            * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18));
+        assert_eq!(format_eth(ten_thousand_eth), "10000.0000 ETH");
+    }
+}

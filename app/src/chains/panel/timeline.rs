@@ -1,0 +1,186 @@
+//! The selected run's timeline: a row per chain, a cell per step (block, tx, time since the
+//! run was mined), stuck messages flagged with why, and Relay now.
+
+use leptos::{prelude::*, task::spawn_local};
+
+use super::{RunsUi, short_hex};
+use crate::chains::{
+    events::EventKind,
+    relay,
+    state::ChainsState,
+    timeline::{Hop, Leg, RunTimeline, Step},
+};
+
+#[component]
+pub fn RunView() -> impl IntoView {
+    let chains = expect_context::<ChainsState>();
+    let ui = expect_context::<RunsUi>();
+    let timeline = Memo::new(move |_| {
+        let key = ui.selected.get()?;
+        let pow = chains
+            .clients
+            .with(|c| c.as_ref().and_then(|c| c.addresses))?
+            .interop_pow;
+        let heads = chains.heads();
+        chains
+            .events
+            .with(|events| RunTimeline::build(key, events, &heads, pow))
+    });
+    let waiting = move || ui.selected.get().is_some() && timeline.with(Option::is_none);
+    view! {
+        <Show when=move || ui.selected.get().is_some()>
+            <fieldset class="card run-view" data-testid="timeline">
+                <legend>{move || ui.selected.get().map(|k| format!("Run {} on chain {}", k.run_id, k.chain_a))}</legend>
+                <Show when=waiting>
+                    <p class="muted" data-testid="timeline-loading">"Reading the run from chain…"</p>
+                </Show>
+                {move || timeline.get().map(|t| view! { <TimelineTable t=t/> })}
+            </fieldset>
+        </Show>
+    }
+}
+
+#[component]
+fn TimelineTable(t: RunTimeline) -> impl IntoView {
+    let t0 = t.started.at_ms;
+    let total = match (t.total_ms(), t.total_block_secs()) {
+        (Some(ms), _) if ms > 0.0 => {
+            format!("all results {:.2} s after run was mined", ms / 1000.0)
+        }
+        (_, Some(secs)) => format!("all results {secs} s after run was mined (block times)"),
+        _ => format!(
+            "{} of {} chains reported",
+            t.legs.iter().filter(|(_, l)| l.done()).count(),
+            t.legs.len()
+        ),
+    };
+    let complete = t.complete();
+    let a = t.key.chain_a;
+    let work = format!(
+        "indices {}–{} · {} results so far · worker {}",
+        t.start,
+        t.end,
+        t.results(),
+        short_hex(&t.worker.to_string())
+    );
+    let started = t.started.clone();
+    view! {
+        <p class="muted small">{work}</p>
+        <p data-testid="timeline-total" data-complete=complete.to_string() class:done=complete>{total}</p>
+        <table class="steps">
+            <thead><tr>
+                <th>"Chain"</th><th>"run mined on A"</th><th>"request sent"</th><th>"relayed"</th>
+                <th>"worker ran"</th><th>"report sent"</th><th>"report relayed on A"</th><th>"results stored"</th>
+            </tr></thead>
+            <tbody>
+                {t.legs.into_iter().map(|(chain, leg)| view! {
+                    <LegRow chain=chain a=a leg=leg started=started.clone() t0=t0/>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+fn cell(step: Option<&Step>, t0: f64, name: &'static str, na: bool) -> impl IntoView + use<> {
+    match (step, na) {
+        (_, true) => {
+            view! { <td class="na" data-step=name data-done="na">"— in the run tx"</td> }.into_any()
+        }
+        (Some(s), _) => {
+            let title = format!("chain {} · block {} · tx {}", s.chain, s.block, s.tx);
+            let since = (s.at_ms - t0).max(0.0) / 1000.0;
+            view! {
+                <td class="done" data-step=name data-done="yes" title=title>
+                    <span class="when">{format!("+{since:.2} s")}</span>
+                    <span class="where">{format!("#{}", s.block)}</span>
+                    <code class="tx">{short_hex(&s.tx.to_string())}</code>
+                </td>
+            }
+            .into_any()
+        }
+        (None, _) => {
+            view! { <td class="waiting" data-step=name data-done="no">"…"</td> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn LegRow(chain: u64, a: u64, leg: Leg, started: Step, t0: f64) -> impl IntoView {
+    let local = chain == a;
+    let hop_sent = |h: &Option<Hop>| h.as_ref().map(|h| h.sent.clone());
+    let hop_relayed = |h: &Option<Hop>| h.as_ref().and_then(|h| h.relayed.clone());
+    let stuck = leg.stuck_hop().cloned();
+    let done = leg.done();
+    view! {
+        <tr data-testid=format!("leg-{chain}") data-done=done.to_string() class:stuck=stuck.is_some()>
+            <th>{if local { format!("{chain} (A)") } else { chain.to_string() }}</th>
+            {cell(Some(&started), t0, "run-mined", false)}
+            {cell(hop_sent(&leg.request).as_ref(), t0, "request-sent", local)}
+            {cell(hop_relayed(&leg.request).as_ref(), t0, "request-relayed", local)}
+            {cell(leg.worker_ran.as_ref().map(|(s, _)| s), t0, "worker-ran", false)}
+            {cell(hop_sent(&leg.report).as_ref(), t0, "report-sent", local)}
+            {cell(hop_relayed(&leg.report).as_ref(), t0, "report-relayed", local)}
+            {cell(leg.stored.as_ref().map(|(s, _)| s), t0, "results-stored", false)}
+        </tr>
+        {stuck.map(|hop| view! { <StuckRow hop=hop/> })}
+    }
+}
+
+/// A message that did not relay in time: why (a dry run of its relay), and Relay now.
+#[component]
+fn StuckRow(hop: Hop) -> impl IntoView {
+    let chains = expect_context::<ChainsState>();
+    let message = chains.events.with_untracked(|events| {
+        events.iter().find_map(|e| match &e.kind {
+            EventKind::Sent { message, .. } if message.hash == hop.hash => {
+                Some((**message).clone())
+            }
+            _ => None,
+        })
+    });
+    let why = RwSignal::new(None::<String>);
+    let relaying = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    if let (Some(message), Some(clients)) = (message.clone(), chains.clients.get_untracked()) {
+        spawn_local(async move {
+            let reason = relay::why_not_relayed(&clients, &message).await;
+            why.set(Some(reason.unwrap_or_else(|| {
+                "no relayer has picked it up (a relay would succeed now)".into()
+            })));
+        });
+    }
+    let relay_now = move |_| {
+        let (Some(message), Some(clients)) = (message.clone(), chains.clients.get_untracked())
+        else {
+            return;
+        };
+        if relaying.get_untracked() {
+            return;
+        }
+        relaying.set(true);
+        spawn_local(async move {
+            let result = relay::relay_now(&clients, &message).await;
+            outcome.set(Some(
+                result.map(|h| h.to_string()).map_err(|e| e.to_string()),
+            ));
+            relaying.set(false);
+        });
+    };
+    view! {
+        <tr class="stuck-row" data-testid=format!("stuck-{}", hop.destination)>
+            <td colspan="8">
+                <strong class="error">"Stuck: "</strong>
+                {format!("message {} to chain {} not relayed after several blocks", short_hex(&hop.hash.to_string()), hop.destination)}
+                <span class="muted" data-testid="stuck-why">{move || why.get().map(|w| format!(" — {w}"))}</span>
+                " "
+                <button data-testid="relay-now" on:click=relay_now disabled=move || relaying.get()>
+                    {move || if relaying.get() { "Relaying…" } else { "Relay now (dev key)" }}
+                </button>
+                {move || outcome.get().map(|o| match o {
+                    Ok(hash) => view! { <span class="muted" data-testid="relay-sent">{format!(" relay sent: {}", short_hex(&hash))}</span> }.into_any(),
+                    Err(e) => view! { <span class="error" role="alert" data-testid="relay-error">{format!(" {e}")}</span> }.into_any(),
+                })}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,540 @@
+//! A run's timeline, folded from chain events: `run` mined on A → request sent → relayed on each
+//! destination → worker ran → report sent → report relayed on A → results stored. Pure: the
+//! panel shows what [`RunTimeline::build`] returns for the events seen so far.
+
+use std::collections::BTreeMap;
+
+use alloy::primitives::{Address, B256, TxHash, U256};
+
+use super::events::{ChainEvent, EventKind, Seen};
+
+/// A message not relayed within this many of its destination's blocks is flagged stuck.
+pub const STUCK_AFTER_BLOCKS: u64 = 5;
+
+/// A run is known by its chain A and its id there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunKey {
+    pub chain_a: u64,
+    pub run_id: U256,
+}
+
+/// One step that happened: where, when, in which transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub chain: u64,
+    pub block: u64,
+    pub tx: TxHash,
+    pub timestamp: u64,
+    pub at_ms: f64,
+}
+
+impl From<&Seen> for Step {
+    fn from(s: &Seen) -> Self {
+        Self {
+            chain: s.chain,
+            block: s.block,
+            tx: s.tx,
+            timestamp: s.timestamp,
+            at_ms: s.at_ms,
+        }
+    }
+}
+
+/// A message of a leg, sent but maybe not relayed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hop {
+    pub sent: Step,
+    pub hash: B256,
+    pub destination: u64,
+    pub relayed: Option<Step>,
+    /// Not relayed after [`STUCK_AFTER_BLOCKS`] of the destination's blocks.
+    pub stuck: bool,
+}
+
+/// What happened for one chain of a run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Leg {
+    /// `None` for chain A itself: its worker runs in the `run` transaction.
+    pub request: Option<Hop>,
+    pub worker_ran: Option<(Step, u64)>,
+    pub report: Option<Hop>,
+    pub stored: Option<(Step, usize)>,
+}
+
+impl Leg {
+    pub fn done(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// The first hop that is stuck, if any.
+    pub fn stuck_hop(&self) -> Option<&Hop> {
+        [self.request.as_ref(), self.report.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|h| h.stuck)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTimeline {
+    pub key: RunKey,
+    pub requester: Address,
+    pub worker: Address,
+    pub started: Step,
+    pub start: u64,
+    pub end: u64,
+    pub target: U256,
+    /// In the order the run asked them.
+    pub legs: Vec<(u64, Leg)>,
+}
+
+impl RunTimeline {
+    /// Every run started on any chain, newest last.
+    pub fn runs(events: &[ChainEvent]) -> Vec<RunKey> {
+        events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::RunStarted { run_id, .. } => Some(RunKey {
+                    chain_a: e.seen.chain,
+                    run_id,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The run's timeline from the events seen so far; `heads` are the chains' latest blocks.
+    ///
+    /// Logs are matched by the transactions they must share, so a stranger's look-alike logs
+    /// (anyone may call `Worker.runWork` or send a message) cannot stand in for a step.
+    pub fn build(
+        key: RunKey,
+        events: &[ChainEvent],
+        heads: &BTreeMap<u64, u64>,
+        interop_pow: Address,
+    ) -> Option<Self> {
+        let (seen, requester, worker, chains, start, end, target) =
+            events.iter().find_map(|e| match &e.kind {
+                EventKind::RunStarted {
+                    run_id,
+                    requester,
+                    worker,
+                    chains,
+                    start,
+                    end,
+                    target,
+                } if e.seen.chain == key.chain_a && *run_id == key.run_id => Some((
+                    &e.seen,
+                    *requester,
+                    *worker,
+                    chains.clone(),
+                    *start,
+                    *end,
+                    *target,
+                )),
+                _ => None,
+            })?;
+        let a = key.chain_a;
+        let hop = |sent: &ChainEvent| -> Option<Hop> {
+            let EventKind::Sent {
+                destination,
+                message,
+                destination_head,
+                ..
+            } = &sent.kind
+            else {
+                return None;
+            };
+            let relayed = events.iter().find_map(|e| match &e.kind {
+                EventKind::Relayed { source, hash }
+                    if e.seen.chain == *destination
+                        && *source == sent.seen.chain
+                        && *hash == message.hash =>
+                {
+                    Some(Step::from(&e.seen))
+                }
+                _ => None,
+            });
+            let stuck = relayed.is_none()
+                && match (destination_head, heads.get(destination)) {
+                    (Some(then), Some(now)) => *now >= then + STUCK_AFTER_BLOCKS,
+                    _ => false,
+                };
+            Some(Hop {
+                sent: Step::from(&sent.seen),
+                hash: message.hash,
+                destination: *destination,
+                relayed,
+                stuck,
+            })
+        };
+        let legs = chains
+            .iter()
+            .map(|&chain| {
+                let request = (chain != a)
+                    .then(|| {
+                        events.iter().find(|e| {
+                            e.seen.chain == a
+                                && e.seen.tx == seen.tx
+                                && matches!(&e.kind, EventKind::Sent { destination, target, .. } if *destination == chain && *target == worker)
+                        })
+                    })
+                    .flatten()
+                    .and_then(hop);
+                // The worker runs in the run transaction on A, elsewhere in the request's relay.
+                let ran_in = if chain == a {
+                    Some(seen.tx)
+                } else {
+                    request.as_ref().and_then(|h| h.relayed.as_ref()).map(|s| s.tx)
+                };
+                let mined = ran_in.and_then(|tx| {
+                    events.iter().find(|e| {
+                        e.seen.chain == chain
+                            && e.seen.tx == tx
+                            && matches!(e.kind, EventKind::Mined { run_id, origin, .. } if run_id == key.run_id && origin == a)
+                    })
+                });
+                let worker_ran = mined.and_then(|e| match e.kind {
+                    EventKind::Mined { results, .. } => Some((Step::from(&e.seen), results)),
+                    _ => None,
+                });
+                let report = (chain != a)
+                    .then(|| {
+                        mined.and_then(|m| {
+                            events.iter().find(|e| {
+                                e.seen.chain == chain
+                                    && e.seen.tx == m.seen.tx
+                                    && matches!(&e.kind, EventKind::Sent { destination, target, .. } if *destination == a && *target == interop_pow)
+                            })
+                        })
+                    })
+                    .flatten()
+                    .and_then(hop);
+                let stored = events.iter().find_map(|e| match &e.kind {
+                    EventKind::Reported {
+                        run_id, chain_id, found, ..
+                    } if e.seen.chain == a && *run_id == key.run_id && *chain_id == chain => {
+                        Some((Step::from(&e.seen), found.len().saturating_sub(8) / 2))
+                    }
+                    _ => None,
+                });
+                (
+                    chain,
+                    Leg {
+                        request,
+                        worker_ran,
+                        report,
+                        stored,
+                    },
+                )
+            })
+            .collect();
+        Some(Self {
+            key,
+            requester,
+            worker,
+            started: Step::from(seen),
+            start,
+            end,
+            target,
+            legs,
+        })
+    }
+
+    pub fn complete(&self) -> bool {
+        self.legs.iter().all(|(_, l)| l.done())
+    }
+
+    /// From `run` mined to the last result stored, once every chain reported (app clock, ms).
+    pub fn total_ms(&self) -> Option<f64> {
+        if !self.complete() {
+            return None;
+        }
+        self.legs
+            .iter()
+            .filter_map(|(_, l)| l.stored.as_ref().map(|(s, _)| s.at_ms))
+            .reduce(f64::max)
+            .map(|last| last - self.started.at_ms)
+    }
+
+    /// The same span by block timestamps (whole seconds), for runs read after the fact.
+    pub fn total_block_secs(&self) -> Option<u64> {
+        if !self.complete() {
+            return None;
+        }
+        self.legs
+            .iter()
+            .filter_map(|(_, l)| l.stored.as_ref().map(|(s, _)| s.timestamp))
+            .max()
+            .map(|last| last.saturating_sub(self.started.timestamp))
+    }
+
+    pub fn results(&self) -> usize {
+        self.legs
+            .iter()
+            .filter_map(|(_, l)| l.stored.as_ref().map(|(_, n)| *n))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::{Bytes, address};
+    use interplay_contracts::interop::SentMessage;
+
+    use super::*;
+
+    const A: u64 = 901;
+    const B: u64 = 902;
+    const POW: Address = Address::repeat_byte(0x90);
+    const WORKER: Address = Address::repeat_byte(0x77);
+
+    fn seen(chain: u64, block: u64, tx: u8, at_ms: f64) -> Seen {
+        Seen {
+            chain,
+            block,
+            tx: TxHash::repeat_byte(tx),
+            log_index: 0,
+            timestamp: at_ms as u64 / 1000,
+            at_ms,
+        }
+    }
+
+    fn sent(from: u64, to: u64, hash: u8, destination_head: u64) -> EventKind {
+        EventKind::Sent {
+            destination: to,
+            target: if to == A { POW } else { WORKER },
+            message: Box::new(SentMessage {
+                source: from,
+                destination: U256::from(to),
+                origin: Address::ZERO,
+                block: 0,
+                log_index: 0,
+                timestamp: 0,
+                payload: Bytes::new(),
+                hash: B256::repeat_byte(hash),
+            }),
+            destination_head: Some(destination_head),
+        }
+    }
+
+    fn ev(seen: Seen, kind: EventKind) -> ChainEvent {
+        ChainEvent { seen, kind }
+    }
+
+    fn run_on(chains: Vec<u64>) -> ChainEvent {
+        ev(
+            seen(A, 10, 1, 1000.0),
+            EventKind::RunStarted {
+                run_id: U256::from(1),
+                requester: address!("0x00000000000000000000000000000000000000aa"),
+                worker: WORKER,
+                chains,
+                start: 0,
+                end: 255,
+                target: U256::MAX,
+            },
+        )
+    }
+
+    fn key() -> RunKey {
+        RunKey {
+            chain_a: A,
+            run_id: U256::from(1),
+        }
+    }
+
+    /// Every event of a 2-chain run, in the order the chains make them.
+    fn full_run() -> Vec<ChainEvent> {
+        let one = U256::from(1);
+        let found = |n: usize| Bytes::from(vec![0u8; 8 + 2 * n]);
+        vec![
+            run_on(vec![A, B]),
+            ev(seen(A, 10, 1, 1000.0), sent(A, B, 0x11, 20)),
+            ev(
+                seen(A, 10, 1, 1000.0),
+                EventKind::Mined {
+                    run_id: one,
+                    origin: A,
+                    seed: B256::ZERO,
+                    results: 3,
+                },
+            ),
+            ev(
+                seen(A, 10, 1, 1000.0),
+                EventKind::Reported {
+                    run_id: one,
+                    chain_id: A,
+                    seed: B256::ZERO,
+                    found: found(3),
+                },
+            ),
+            ev(
+                seen(B, 21, 2, 1500.0),
+                EventKind::Relayed {
+                    source: A,
+                    hash: B256::repeat_byte(0x11),
+                },
+            ),
+            ev(
+                seen(B, 21, 2, 1500.0),
+                EventKind::Mined {
+                    run_id: one,
+                    origin: A,
+                    seed: B256::ZERO,
+                    results: 5,
+                },
+            ),
+            ev(seen(B, 21, 2, 1500.0), sent(B, A, 0x22, 11)),
+            ev(
+                seen(A, 12, 3, 2400.0),
+                EventKind::Relayed {
+                    source: B,
+                    hash: B256::repeat_byte(0x22),
+                },
+            ),
+            ev(
+                seen(A, 12, 3, 2400.0),
+                EventKind::Reported {
+                    run_id: one,
+                    chain_id: B,
+                    seed: B256::ZERO,
+                    found: found(5),
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_full_run_has_every_step_and_its_total() {
+        let events = full_run();
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run seen");
+        assert_eq!(t.legs.len(), 2);
+        let (a, local) = &t.legs[0];
+        assert_eq!(*a, A);
+        assert!(
+            local.request.is_none() && local.report.is_none(),
+            "A runs in the run tx"
+        );
+        assert_eq!(local.worker_ran.as_ref().map(|w| w.1), Some(3));
+        let (b, remote) = &t.legs[1];
+        assert_eq!(*b, B);
+        let request = remote.request.as_ref().expect("request sent");
+        assert_eq!(
+            request.relayed.as_ref().map(|s| (s.chain, s.block)),
+            Some((B, 21))
+        );
+        let report = remote.report.as_ref().expect("report sent");
+        assert_eq!(report.destination, A);
+        assert_eq!(report.relayed.as_ref().map(|s| s.block), Some(12));
+        assert_eq!(remote.stored.as_ref().map(|s| s.1), Some(5));
+        assert!(t.complete());
+        assert_eq!(t.results(), 8);
+        assert_eq!(t.total_ms(), Some(1400.0));
+    }
+
+    #[test]
+    fn steps_fill_in_as_events_arrive_in_any_order() {
+        let events = full_run();
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        // Only the first half seen: the B leg waits at "report relayed".
+        let t = RunTimeline::build(key(), &events[..7], &heads, POW).expect("run seen");
+        assert!(!t.complete());
+        assert_eq!(t.total_ms(), None);
+        let remote = &t.legs[1].1;
+        assert!(remote.report.as_ref().is_some_and(|h| h.relayed.is_none()));
+        // Reversed order gives the same timeline.
+        let mut reversed = events.clone();
+        reversed.reverse();
+        assert_eq!(
+            RunTimeline::build(key(), &reversed, &heads, POW),
+            RunTimeline::build(key(), &events, &heads, POW)
+        );
+    }
+
+    #[test]
+    fn a_message_not_relayed_within_a_few_blocks_is_stuck() {
+        let events = full_run()[..4].to_vec();
+        let fresh = BTreeMap::from([(A, 10), (B, 20 + STUCK_AFTER_BLOCKS - 1)]);
+        let t = RunTimeline::build(key(), &events, &fresh, POW).expect("run");
+        assert!(t.legs[1].1.stuck_hop().is_none(), "not yet");
+        let later = BTreeMap::from([(A, 10), (B, 20 + STUCK_AFTER_BLOCKS)]);
+        let t = RunTimeline::build(key(), &events, &later, POW).expect("run");
+        let stuck = t.legs[1].1.stuck_hop().expect("stuck");
+        assert_eq!(stuck.destination, B);
+    }
+
+    #[test]
+    fn a_stranger_s_look_alike_logs_do_not_stand_in_for_steps() {
+        let one = U256::from(1);
+        let mut events = full_run();
+        // Before the real ones: Worker.runWork(1, …) called directly on B (another tx), and a
+        // message to A sent from that tx to someone else.
+        events.insert(
+            1,
+            ev(
+                seen(B, 15, 7, 1200.0),
+                EventKind::Mined {
+                    run_id: one,
+                    origin: A,
+                    seed: B256::ZERO,
+                    results: 99,
+                },
+            ),
+        );
+        let mut fake_report = sent(B, A, 0x66, 11);
+        if let EventKind::Sent { target, .. } = &mut fake_report {
+            *target = Address::repeat_byte(0x55);
+        }
+        events.insert(2, ev(seen(B, 21, 2, 1500.0), fake_report));
+        let heads = BTreeMap::from([(A, 30), (B, 30)]);
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run");
+        let remote = &t.legs[1].1;
+        assert_eq!(
+            remote.worker_ran.as_ref().map(|w| w.1),
+            Some(5),
+            "the real Mined, in the relay tx"
+        );
+        assert_eq!(
+            remote.report.as_ref().map(|h| h.hash),
+            Some(B256::repeat_byte(0x22))
+        );
+        assert!(t.complete());
+    }
+
+    #[test]
+    fn runs_with_the_same_id_on_other_chains_do_not_mix() {
+        let mut events = full_run();
+        // A run 1 on chain B, whose worker on A reports elsewhere.
+        events.push(ev(
+            seen(B, 30, 9, 3000.0),
+            EventKind::RunStarted {
+                run_id: U256::from(1),
+                requester: Address::ZERO,
+                worker: Address::ZERO,
+                chains: vec![A],
+                start: 0,
+                end: 255,
+                target: U256::MAX,
+            },
+        ));
+        let heads = BTreeMap::from([(A, 12), (B, 30)]);
+        assert_eq!(RunTimeline::runs(&events).len(), 2);
+        let other = RunTimeline::build(
+            RunKey {
+                chain_a: B,
+                run_id: U256::from(1),
+            },
+            &events,
+            &heads,
+            POW,
+        )
+        .expect("other run");
+        assert!(
+            other.legs[0].1.worker_ran.is_none(),
+            "A's Mined event belongs to the A run"
+        );
+        assert!(!other.complete());
+    }
+}

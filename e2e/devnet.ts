@@ -1,0 +1,51 @@
+// Extra devnets for tests that need their own (4 chains, no relayer, one that goes down): the
+// real devnet binary the harness built, on ports away from the harness's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const binary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'devnet');
+
+export type DevnetOptions = { chains: number; rpcPort: number; adminPort: number; noRelay?: boolean };
+
+export class TestDevnet {
+  private child?: ChildProcess;
+  private output = '';
+  constructor(readonly opts: DevnetOptions) {}
+
+  get manifestUrl() {
+    return `http://127.0.0.1:${this.opts.adminPort}/manifest.json`;
+  }
+
+  /** Starts it and waits until its manifest is served (it is written once every chain is ready). */
+  async start(timeoutMs = 120_000) {
+    const args = ['--chains', String(this.opts.chains), '--block-time', '1', '--port', String(this.opts.rpcPort), '--admin-port', String(this.opts.adminPort)];
+    if (this.opts.noRelay) args.push('--no-relay');
+    const child = spawn(binary, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (d) => (this.output += d));
+    child.stderr!.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`devnet exited (${child.exitCode ?? child.signalCode}):\n${this.output}`);
+      try {
+        const res = await fetch(this.manifestUrl);
+        if (res.ok) return;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`devnet did not serve its manifest in time:\n${this.output}`);
+  }
+
+  /** Stops it and its chains (SIGTERM), and waits for the process to exit. */
+  async stop() {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}

@@ -1,0 +1,190 @@
+import { test, expect } from '../fixtures';
+import { ChainsSide } from '../pages/chains';
+import { injectTestWallet, testWallet } from '../wallet/test-wallet';
+import { MANIFEST_URL } from '../ports';
+import { TestDevnet } from '../devnet';
+
+type Manifest = {
+  chains: { chain_id: number; rpc_url: string }[];
+  accounts: { address: string }[];
+};
+
+async function manifest(): Promise<Manifest> {
+  const res = await fetch(MANIFEST_URL);
+  return res.json();
+}
+
+test.describe('wallet-signed runs', () => {
+  test('an injected wallet connects, runs on 2 chains and the timeline shows every step', async ({ page, playground }) => {
+    const m = await manifest();
+    const account = m.accounts[1].address;
+    await injectTestWallet(page, {
+      chains: m.chains.map((c) => ({ chainId: c.chain_id, rpcUrl: c.rpc_url })),
+      account,
+      startChainId: 901,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('dev.interplay.testwallet');
+    await expect(chains.account).toHaveAttribute('title', new RegExp(account, 'i'));
+    await expect(chains.walletChain).toHaveAttribute('data-chain', '901');
+    await expect(page.getByTestId('chain-901').getByTestId('balance')).toContainText('ETH');
+    await chains.pickChains([901, 902], [901, 902]);
+    await chains.runButton.click();
+    await expect(page.getByTestId('run-estimate').first()).toHaveText(/^\d{2,3},\d{3}$/);
+    await expect(page.getByTestId('toast').filter({ hasText: 'Mined' })).toBeVisible({ timeout: 30_000 });
+    await chains.expectComplete(901, [901, 902]);
+    await expect(chains.runError).toHaveCount(0);
+  });
+
+  test('a rejected signature is a calm state, and the next attempt succeeds', async ({ page, playground }) => {
+    const m = await manifest();
+    await injectTestWallet(page, {
+      chains: m.chains.map((c) => ({ chainId: c.chain_id, rpcUrl: c.rpc_url })),
+      account: m.accounts[1].address,
+      startChainId: 901,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('dev.interplay.testwallet');
+    await testWallet.setMode(page, 'reject');
+    await chains.runButton.click();
+    await expect(chains.runRejected).toBeVisible();
+    await expect(chains.runError).toHaveCount(0);
+    await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'rejected');
+    await expect(chains.account).toBeVisible();
+    await testWallet.setMode(page, 'approve');
+    await chains.pickChains([901, 902], [902]);
+    await chains.runButton.click();
+    await chains.expectComplete(901, [902]);
+  });
+
+  test('a wallet on another chain is switched, and the chain added when it answers 4902', async ({ page, playground }) => {
+    const m = await manifest();
+    // The wallet knows only mainnet (no RPC here) and chain 901.
+    await injectTestWallet(page, {
+      chains: [{ chainId: 1 }, { chainId: 901, rpcUrl: m.chains[0].rpc_url }],
+      account: m.accounts[1].address,
+      startChainId: 1,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('dev.interplay.testwallet');
+    await expect(chains.walletChain).toHaveAttribute('data-chain', '1');
+    await expect(chains.walletChain).toContainText('not in the devnet');
+    await page.getByTestId('chain-a').selectOption('902');
+    await expect(chains.walletChain).toHaveAttribute('data-chain', '902');
+    expect(await testWallet.added(page)).toEqual([
+      expect.objectContaining({ chainId: 902, rpcUrl: m.chains[1].rpc_url }),
+    ]);
+    // The wallet's own switch is followed too.
+    await testWallet.switchTo(page, 901);
+    await expect(chains.walletChain).toHaveAttribute('data-chain', '901');
+  });
+
+  test('the devnet burner completes a run with no browser wallet', async ({ page, playground }) => {
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('burner');
+    await expect(page.getByTestId('wallet-burner')).toContainText('devnet only');
+    await chains.pickChains([901, 902], [901, 902]);
+    await chains.runButton.click();
+    await chains.expectComplete(901, [901, 902]);
+  });
+
+  test('a reload mid-run rebuilds the run from chain', async ({ page, playground }) => {
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('burner');
+    await chains.pickChains([901, 902], [901, 902]);
+    await chains.runButton.click();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Mined' })).toBeVisible({ timeout: 30_000 });
+    const title = await chains.timeline.locator('legend').textContent();
+    await page.reload();
+    await expect(chains.account).toBeVisible();
+    await expect(chains.timeline.locator('legend')).toHaveText(title!);
+    await chains.expectComplete(901, [901, 902]);
+    await expect(page.getByTestId('recent-txs')).toContainText('run on 901, 902');
+  });
+});
+
+test.describe('runs on devnets of their own', () => {
+  // Each starts a devnet (chains, deploys) before its run.
+  test.describe.configure({ timeout: 180_000 });
+  test('a 4-chain run shows every step for every chain', async ({ page, playground }) => {
+    const devnet = new TestDevnet({ chains: 4, rpcPort: 19600, adminPort: 18500 });
+    await devnet.start();
+    try {
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      const all = [901, 902, 903, 904];
+      await chains.pickChains(all, all);
+      await chains.runButton.click();
+      await chains.expectComplete(901, all);
+    } finally {
+      // Leave the page first: its polls of a stopped devnet would log refused connections.
+      await page.goto('about:blank');
+      await devnet.stop();
+    }
+  });
+
+  test('with no relayer a message is flagged stuck, and Relay now completes the run', async ({ page }) => {
+    const devnet = new TestDevnet({ chains: 2, rpcPort: 19610, adminPort: 18510, noRelay: true });
+    await devnet.start();
+    try {
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      await chains.pickChains([901, 902], [902]);
+      await chains.runButton.click();
+      // The request to 902 waits; then the report back to 901: each is relayed by hand.
+      for (const destination of [902, 901]) {
+        const stuck = page.getByTestId(`stuck-${destination}`);
+        await expect(stuck).toBeVisible({ timeout: 30_000 });
+        await expect(stuck.getByTestId('stuck-why')).toContainText(/no relayer|reverts/);
+        await stuck.getByTestId('relay-now').click();
+        await expect(stuck).toHaveCount(0, { timeout: 30_000 });
+      }
+      await chains.expectComplete(901, [902]);
+    } finally {
+      // Leave the page first: its polls of a stopped devnet would log refused connections.
+      await page.goto('about:blank');
+      await devnet.stop();
+    }
+  });
+});
+
+test.describe('a devnet that goes away', () => {
+  test.describe.configure({ timeout: 180_000 });
+  // While it is down the browser logs each refused request.
+  test.use({ allowConsoleErrors: /ERR_CONNECTION_REFUSED|Failed to fetch|Failed to load resource/ });
+
+  test('a devnet that goes down is a clear error, and the app recovers when it is back', async ({ page }) => {
+    const opts = { chains: 2, rpcPort: 19620, adminPort: 18520 };
+    let devnet = new TestDevnet(opts);
+    await devnet.start();
+    try {
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      const block = page.getByTestId('chain-901').getByTestId('block-number');
+      await expect(block).toHaveText(/^\d+$/);
+      await devnet.stop();
+      await expect(page.getByTestId('chain-901').getByTestId('chain-error')).toContainText('is down');
+      // What was shown stays: the last block, the wallet.
+      await expect(block).toHaveText(/^\d+$/);
+      await expect(chains.account).toBeVisible();
+      devnet = new TestDevnet(opts);
+      await devnet.start();
+      await expect(page.getByTestId('chain-901').getByTestId('chain-error')).toHaveCount(0, { timeout: 30_000 });
+      await chains.pickChains([901, 902], [901, 902]);
+      await chains.runButton.click();
+      await chains.expectComplete(901, [901, 902]);
+    } finally {
+      // Leave the page first: its polls of a stopped devnet would log refused connections.
+      await page.goto('about:blank');
+      await devnet.stop();
+    }
+  });
+});
