@@ -90,6 +90,11 @@ test.describe('wallet-signed runs', () => {
     await chains.pickChains([901, 902], [901, 902]);
     await chains.runButton.click();
     await chains.expectComplete(901, [901, 902]);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click();
+    const shot = test.info().outputPath('run-view.png');
+    await page.getByRole('region', { name: 'Chain cores' }).screenshot({ path: shot });
+    await test.info().attach('run view', { path: shot, contentType: 'image/png' });
   });
 
   test('a reload mid-run rebuilds the run from chain', async ({ page, playground }) => {
@@ -144,6 +149,7 @@ test.describe('runs on devnets of their own', () => {
         await expect(stuck).toBeVisible({ timeout: 30_000 });
         await expect(stuck.getByTestId('stuck-why')).toContainText(/no relayer|reverts/);
         await stuck.getByTestId('relay-now').click();
+        await expect(stuck.getByTestId('relay-error')).toHaveCount(0);
         await expect(stuck).toHaveCount(0, { timeout: 30_000 });
       }
       await chains.expectComplete(901, [902]);

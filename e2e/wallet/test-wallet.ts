@@ -102,8 +102,10 @@ function install(opts: TestWalletOptions) {
           if (!state.accounts.length) throw fail(4100, 'The requested account has not been authorized.');
           await approval(method);
           const tx = { ...params![0], from: state.accounts[0] };
-          // Browser wallets strip access lists; so does this one.
+          // Browser wallets strip access lists; so does this one. MetaMask also reads calldata
+          // only from `data`, never `input`.
           delete tx.accessList;
+          delete tx.input;
           const hash = await forward('eth_sendTransaction', [tx]);
           state.sent.push(hash);
           return hash;

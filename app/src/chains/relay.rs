@@ -11,7 +11,7 @@ use interplay_contracts::{L2ToL2CrossDomainMessenger, interop::SentMessage};
 use super::{
     client::Clients,
     error::ChainError,
-    runs::{RunError, revert_reason},
+    runs::{RunError, TxStatus, revert_reason, wait_mined},
     wallet::burner::Burner,
 };
 
@@ -64,10 +64,23 @@ pub async fn relay_now(clients: &Clients, message: &SentMessage) -> Result<TxHas
     if let Some(reason) = why_not_relayed(clients, message).await {
         return Err(RunError::WouldRevert(reason));
     }
-    let writer = Burner::from_account(&clients.manifest, RELAY_ACCOUNT)?.writer(chain)?;
-    let pending = writer
-        .send_transaction(relay_tx(clients, message)?)
+    let relayer = Burner::from_account(&clients.manifest, RELAY_ACCOUNT)?;
+    let tx = relay_tx(clients, message)?.with_from(relayer.address());
+    // The worker's cost depends on the block's seed, which the estimate did not see: half again.
+    let estimate = chain
+        .provider
+        .estimate_gas(tx.clone())
         .await
         .map_err(|e| RunError::Refused(e.to_string()))?;
-    Ok(*pending.tx_hash())
+    let tx = tx.with_gas_limit(estimate + estimate / 2);
+    let pending = relayer
+        .writer(chain)?
+        .send_transaction(tx)
+        .await
+        .map_err(|e| RunError::Refused(e.to_string()))?;
+    let hash = *pending.tx_hash();
+    match wait_mined(clients, destination, hash).await? {
+        TxStatus::Reverted { block, .. } => Err(RunError::Reverted { hash, block }),
+        _ => Ok(hash),
+    }
 }

@@ -57,16 +57,18 @@ fn TimelineTable(t: RunTimeline) -> impl IntoView {
     let complete = t.complete();
     let a = t.key.chain_a;
     let work = format!(
-        "indices {}–{} · {} results so far · worker {}",
+        "indices {}–{} · {} results{} · worker {} · hover a step for its transaction",
         t.start,
         t.end,
         t.results(),
+        if t.complete() { "" } else { " so far" },
         short_hex(&t.worker.to_string())
     );
     let started = t.started.clone();
     view! {
         <p class="muted small">{work}</p>
         <p data-testid="timeline-total" data-complete=complete.to_string() class:done=complete>{total}</p>
+        <div class="steps-scroll">
         <table class="steps">
             <thead><tr>
                 <th>"Chain"</th><th>"run mined on A"</th><th>"request sent"</th><th>"relayed"</th>
@@ -78,13 +80,14 @@ fn TimelineTable(t: RunTimeline) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 
 fn cell(step: Option<&Step>, t0: f64, name: &'static str, na: bool) -> impl IntoView + use<> {
     match (step, na) {
         (_, true) => {
-            view! { <td class="na" data-step=name data-done="na">"— in the run tx"</td> }.into_any()
+            view! { <td class="na" data-step=name data-done="na" title="chain A's worker runs in the run transaction">"—"</td> }.into_any()
         }
         (Some(s), _) => {
             let title = format!("chain {} · block {} · tx {}", s.chain, s.block, s.tx);
@@ -92,8 +95,7 @@ fn cell(step: Option<&Step>, t0: f64, name: &'static str, na: bool) -> impl Into
             view! {
                 <td class="done" data-step=name data-done="yes" title=title>
                     <span class="when">{format!("+{since:.2} s")}</span>
-                    <span class="where">{format!("#{}", s.block)}</span>
-                    <code class="tx">{short_hex(&s.tx.to_string())}</code>
+                    <span class="where">{format!("block {}", s.block)}</span>
                 </td>
             }
             .into_any()

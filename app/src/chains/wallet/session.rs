@@ -66,10 +66,12 @@ impl WalletState {
 
     /// Starts discovery; reconnects the wallet chosen before the reload, without a prompt.
     pub fn start(self) {
-        let saved: Option<WalletKey> = storage::load(SAVED_WALLET);
         discovery::discover(move |wallet| {
             let key = wallet.key.clone();
             self.wallets.update(|list| add_wallet(list, wallet));
+            // Read now, not at start: a Disconnect since then must not be undone by a late
+            // announcement.
+            let saved: Option<WalletKey> = storage::load(SAVED_WALLET);
             if saved.as_ref() == Some(&key) && self.status.get_untracked() == Status::Disconnected {
                 spawn_local(self.reconnect(key));
             }
