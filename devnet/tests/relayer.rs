@@ -455,32 +455,7 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
     } = on_chain_a(&devnet);
     let b = user(&devnet, 1, 0);
     // 50 runs: 50 requests A → B and 50 reports B → A. Broadcast together, then awaited.
-    let mut sent = Vec::new();
-    for _ in 0..50 {
-        let call = pow.run(worker, ids.iter().map(|&c| U256::from(c)).collect());
-        sent.push(
-            with_gas_margin(call)
-                .await
-                .expect("estimate")
-                .send()
-                .await
-                .expect("send run"),
-        );
-    }
-    let mut runs = Vec::new();
-    for tx in sent {
-        let receipt = tx.get_receipt().await.expect("receipt");
-        assert!(receipt.status(), "run mined");
-        runs.extend(
-            receipt
-                .inner
-                .logs()
-                .iter()
-                .filter_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
-                .map(|l| l.inner.data.runId),
-        );
-    }
-    assert_eq!(runs.len(), 50);
+    let runs = start_runs(&pow, worker, &ids, 50).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
     // Small batches: each life relays few messages, so 100 leave room for lives whose kill
@@ -585,6 +560,42 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
 
 /// How many messages still pending in the saved state are relayed on their destination once
 /// every relay in the txpools is mined: those whose relay a kill left in flight.
+/// Sends `n` runs on `ids` together, then waits for each: their run ids, in order.
+async fn start_runs(
+    pow: &InteropPoW::InteropPoWInstance<DynProvider>,
+    worker: Address,
+    ids: &[u64],
+    n: usize,
+) -> Vec<U256> {
+    let mut sent = Vec::new();
+    for _ in 0..n {
+        let call = pow.run(worker, ids.iter().map(|&c| U256::from(c)).collect());
+        sent.push(
+            with_gas_margin(call)
+                .await
+                .expect("estimate")
+                .send()
+                .await
+                .expect("send run"),
+        );
+    }
+    let mut runs = Vec::new();
+    for tx in sent {
+        let receipt = tx.get_receipt().await.expect("receipt");
+        assert!(receipt.status(), "run mined");
+        runs.extend(
+            receipt
+                .inner
+                .logs()
+                .iter()
+                .filter_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
+                .map(|l| l.inner.data.runId),
+        );
+    }
+    assert_eq!(runs.len(), n);
+    runs
+}
+
 async fn left_in_flight(state: &Path, chains: &[(u64, &DynProvider)]) -> usize {
     for (_, chain) in chains {
         wait_for("the txpool to drain", Duration::from_secs(30), || async {
@@ -1230,33 +1241,8 @@ async fn the_devnet_binary_sigkilled_three_times_in_100_messages_relays_each_exa
     let b = connect(&m.chains[1].rpc_url, &m.accounts[0].private_key).expect("provider");
     let pow = InteropPoW::new(contracts.interop_pow.parse().expect("address"), a.clone());
     let worker: Address = contracts.worker.parse().expect("address");
-    // 50 runs: 50 requests A → B and 50 reports B → A.
-    let mut sent = Vec::new();
-    for _ in 0..50 {
-        let call = pow.run(worker, ids.iter().map(|&c| U256::from(c)).collect());
-        sent.push(
-            with_gas_margin(call)
-                .await
-                .expect("estimate")
-                .send()
-                .await
-                .expect("send run"),
-        );
-    }
-    let mut runs = Vec::new();
-    for tx in sent {
-        let receipt = tx.get_receipt().await.expect("receipt");
-        assert!(receipt.status(), "run mined");
-        runs.extend(
-            receipt
-                .inner
-                .logs()
-                .iter()
-                .filter_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
-                .map(|l| l.inner.data.runId),
-        );
-    }
-    assert_eq!(runs.len(), 50);
+    // 50 runs: 50 requests A → B and 50 reports B → A. Broadcast together, then awaited.
+    let runs = start_runs(&pow, worker, &ids, 50).await;
     for kill in 0..3 {
         if kill > 0 {
             child = start();

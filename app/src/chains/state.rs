@@ -74,22 +74,19 @@ impl ChainsState {
 
     /// Each chain's latest block.
     pub fn heads(&self) -> BTreeMap<u64, u64> {
-        self.chains.with(|chains| {
-            chains
-                .iter()
-                .filter_map(|c| c.block.map(|b| (c.chain_id, b)))
-                .collect()
-        })
+        self.chains.with(|chains| heads_of(chains))
     }
 
     pub fn heads_untracked(&self) -> BTreeMap<u64, u64> {
-        self.chains.with_untracked(|chains| {
-            chains
-                .iter()
-                .filter_map(|c| c.block.map(|b| (c.chain_id, b)))
-                .collect()
-        })
+        self.chains.with_untracked(|chains| heads_of(chains))
     }
+}
+
+fn heads_of(chains: &[ChainView]) -> BTreeMap<u64, u64> {
+    chains
+        .iter()
+        .filter_map(|c| c.block.map(|b| (c.chain_id, b)))
+        .collect()
 }
 
 #[cfg(test)]
