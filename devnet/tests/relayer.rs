@@ -281,6 +281,25 @@ async fn a_devnet_from_a_config_file_relays_between_chains_it_did_not_start() {
     bare.shutdown().await;
 }
 
+/// The run's request to B, as a relayer reads it from the run's receipt on chain `source`.
+async fn request_in(
+    a: &DynProvider,
+    receipt: &alloy::rpc::types::TransactionReceipt,
+    source: u64,
+) -> SentMessage {
+    let block = a
+        .get_block_by_number(receipt.block_number.expect("mined").into())
+        .await
+        .expect("rpc")
+        .expect("block");
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| SentMessage::from_log(l, source, block.header.timestamp))
+        .expect("the request to B")
+}
+
 #[tokio::test]
 async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand() {
     let devnet = interplay_devnet::spawn(
@@ -298,17 +317,7 @@ async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand(
         ids,
     } = on_chain_a(&devnet);
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let block = a
-        .get_block_by_number(receipt.block_number.expect("mined").into())
-        .await
-        .expect("rpc")
-        .expect("block");
-    let request = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| SentMessage::from_log(l, ids[0], block.header.timestamp))
-        .expect("the request to B");
+    let request = request_in(&a, &receipt, ids[0]).await;
     let b = user(&devnet, 1, 3);
     let inbox = CrossL2Inbox::new(CROSS_L2_INBOX, b.clone());
     wait_for(
@@ -1329,17 +1338,7 @@ async fn a_stranger_s_flood_of_messages_does_not_queue_ahead_of_others() {
         flood.push(send_burner(&stranger, ids[0], ids[1], burner, 40_000).await);
     }
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let block = a
-        .get_block_by_number(receipt.block_number.expect("mined").into())
-        .await
-        .expect("rpc")
-        .expect("block");
-    let request = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| SentMessage::from_log(l, ids[0], block.header.timestamp))
-        .expect("the request to B");
+    let request = request_in(&a, &receipt, ids[0]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let relayer = RelayerHandle::start(relayer_config(
         &devnet,
@@ -1398,17 +1397,7 @@ async fn a_new_message_where_an_old_one_was_seen_is_relayed_not_skipped() {
         ids,
     } = on_chain_a(&devnet);
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let block = a
-        .get_block_by_number(receipt.block_number.expect("mined").into())
-        .await
-        .expect("rpc")
-        .expect("block");
-    let request = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| SentMessage::from_log(l, ids[0], block.header.timestamp))
-        .expect("the request to B");
+    let request = request_in(&a, &receipt, ids[0]).await;
     // Saved by a relayer of an earlier life of chain A: another message at the request's place.
     let old = SentMessage {
         payload: Bytes::from_static(b"an older message"),
