@@ -6,7 +6,7 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..');
 const binary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'devnet');
 
-export type DevnetOptions = { chains: number; rpcPort: number; adminPort: number; noRelay?: boolean };
+export type DevnetOptions = { chains: number; rpcPort: number; adminPort: number; noRelay?: boolean; blockTime?: string };
 
 export class TestDevnet {
   private child?: ChildProcess;
@@ -19,7 +19,7 @@ export class TestDevnet {
 
   /** Starts it and waits until its manifest is served (it is written once every chain is ready). */
   async start(timeoutMs = 120_000) {
-    const args = ['--chains', String(this.opts.chains), '--block-time', '1', '--port', String(this.opts.rpcPort), '--admin-port', String(this.opts.adminPort)];
+    const args = ['--chains', String(this.opts.chains), '--block-time', this.opts.blockTime ?? '1', '--port', String(this.opts.rpcPort), '--admin-port', String(this.opts.adminPort)];
     if (this.opts.noRelay) args.push('--no-relay');
     const child = spawn(binary, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

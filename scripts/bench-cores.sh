@@ -6,4 +6,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh
 cargo build --quiet --profile native-bench -p interplay-pow --bin pow-search
 cd e2e
-npx playwright test --config bench.config.ts
+npx playwright test --config bench.config.ts cores.bench.ts

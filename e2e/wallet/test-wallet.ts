@@ -30,6 +30,8 @@ function install(opts: TestWalletOptions) {
     pending: [] as Pending[],
     requests: [] as string[],
     sent: [] as string[],
+    /** When each eth_sendTransaction reached the wallet (performance.now()), for benchmarks. */
+    sendAsked: [] as number[],
   };
   const listeners = new Map<string, Set<(v: unknown) => void>>();
   const emit = (event: string, value: unknown) => listeners.get(event)?.forEach((f) => f(value));
@@ -100,6 +102,7 @@ function install(opts: TestWalletOptions) {
         }
         case 'eth_sendTransaction': {
           if (!state.accounts.length) throw fail(4100, 'The requested account has not been authorized.');
+          state.sendAsked.push(performance.now());
           await approval(method);
           const tx = { ...params![0], from: state.accounts[0] };
           // Browser wallets strip access lists; so does this one. MetaMask also reads calldata
