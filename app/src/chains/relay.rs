@@ -79,7 +79,7 @@ pub async fn relay_now(clients: &Clients, message: &SentMessage) -> Result<TxHas
         .await
         .map_err(|e| RunError::Refused(e.to_string()))?;
     let hash = *pending.tx_hash();
-    match wait_mined(clients, destination, hash).await? {
+    match wait_mined(clients, destination, hash).await?.0 {
         TxStatus::Reverted { block, .. } => Err(RunError::Reverted { hash, block }),
         _ => Ok(hash),
     }

@@ -5,7 +5,7 @@ use alloy::{
     network::TransactionBuilder,
     primitives::{Address, Bytes, TxHash, U256},
     providers::Provider,
-    rpc::types::TransactionRequest,
+    rpc::types::{TransactionReceipt, TransactionRequest},
     sol_types::{SolCall, SolInterface},
 };
 use interplay_contracts::{CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger, Worker};
@@ -288,14 +288,18 @@ pub fn remember(list: &mut Vec<TxRecord>, record: TxRecord) {
     list.truncate(RECENT);
 }
 
-/// Waits for the receipt over our RPC, block by block.
-pub async fn wait_mined(clients: &Clients, chain: u64, hash: TxHash) -> Result<TxStatus, RunError> {
+/// Waits for the receipt over our RPC, block by block; returns it with what it says.
+pub async fn wait_mined(
+    clients: &Clients,
+    chain: u64,
+    hash: TxHash,
+) -> Result<(TxStatus, TransactionReceipt), RunError> {
     let reader = &clients.chain(chain)?.provider;
     loop {
         match reader.get_transaction_receipt(hash).await {
             Ok(Some(r)) => {
                 let block = r.block_number.unwrap_or_default();
-                return Ok(if r.status() {
+                let status = if r.status() {
                     TxStatus::Mined {
                         block,
                         gas_used: r.gas_used,
@@ -305,7 +309,8 @@ pub async fn wait_mined(clients: &Clients, chain: u64, hash: TxHash) -> Result<T
                         block,
                         gas_used: r.gas_used,
                     }
-                });
+                };
+                return Ok((status, r));
             }
             Ok(None) => {}
             // The chain may be restarting: keep waiting, the page shows the chain is down.

@@ -263,7 +263,7 @@ async fn start_run(
         format!("Pending: {label}"),
         hash.to_string(),
     );
-    let status = runs::wait_mined(&clients, a, hash).await?;
+    let (status, receipt) = runs::wait_mined(&clients, a, hash).await?;
     ui.remember(TxRecord {
         hash,
         chain: a,
@@ -280,7 +280,7 @@ async fn start_run(
                 format!("Mined: {label}"),
                 format!("block {block} · {} gas · {hash}", group(gas_used)),
             );
-            if let Some(run_id) = run_id_of(&clients, a, hash).await {
+            if let Some(run_id) = run_id_of(&receipt) {
                 ui.select(RunKey { chain_a: a, run_id });
             }
             Ok(())
@@ -299,15 +299,8 @@ async fn start_run(
     }
 }
 
-async fn run_id_of(clients: &Clients, chain: u64, hash: alloy::primitives::TxHash) -> Option<U256> {
-    use alloy::providers::Provider;
-    let receipt = clients
-        .chain(chain)
-        .ok()?
-        .provider
-        .get_transaction_receipt(hash)
-        .await
-        .ok()??;
+/// The run id a mined `run` transaction started.
+fn run_id_of(receipt: &alloy::rpc::types::TransactionReceipt) -> Option<U256> {
     receipt.inner.logs().iter().find_map(|l| {
         l.log_decode::<interplay_contracts::InteropPoW::RunStarted>()
             .ok()
