@@ -179,12 +179,14 @@ contract InteropPoW {
     error NoChains();
     error NoWorker();
     error TooManyChains(uint256 count);
-    /// Chain ids are kept in 64-bit lanes whose top bit says whether that chain reported.
+    /// Chain ids are kept in 64-bit lanes.
     error ChainIdTooLarge(uint256 chainId);
     /// A chain may appear once per run: it reports once, so a second entry could never complete.
     error DuplicateChain(uint256 chainId);
     error NotAuthorized(address caller, uint256 source);
     error AlreadyReported(uint256 runId, uint256 chainId);
+    /// A report's `found` is its start (8 bytes) then whole 2-byte offsets.
+    error MalformedReport(uint256 runId, uint256 chainId, uint256 length);
     error UnknownRun(uint256 runId);
 
     event RunStarted(
@@ -196,8 +198,6 @@ contract InteropPoW {
 
     /// Most chains one run may ask: bounds the duplicate check and the final report.
     uint256 internal constant MAX_CHAINS = 32;
-    /// The top bit of a chain's 64-bit lane (in `Run.firstChain` or `chainWords`): it reported.
-    uint64 internal constant REPORTED = 1 << 63;
 
     /// The next run's id. Starts at 1, never zero, so no run pays for a fresh slot here.
     uint256 internal nextRun = 1;
@@ -222,7 +222,7 @@ contract InteropPoW {
         if (end < start || end - start > PowSearch.MAX_RANGE) revert PowSearch.RangeTooLarge(start, end);
         // Before anything is truncated to 64 bits: two ids equal in their low bits are distinct.
         for (uint256 k = 0; k < chainIds.length; k++) {
-            if (chainIds[k] >= REPORTED) revert ChainIdTooLarge(chainIds[k]);
+            if (chainIds[k] > type(uint64).max) revert ChainIdTooLarge(chainIds[k]);
         }
         for (uint256 k = 1; k < chainIds.length; k++) {
             for (uint256 j = 0; j < k; j++) {
@@ -271,19 +271,12 @@ contract InteropPoW {
         } else {
             revert NotAuthorized(msg.sender, block.chainid);
         }
-        (bool isAsked, uint256 k) = indexOf(runId, source);
-        if (!isAsked) revert NotAuthorized(msg.sender, source);
-        // An explicit flag: a report's `found` may be empty.
-        if (k == 0) {
-            if (r.firstChain & REPORTED != 0) revert AlreadyReported(runId, source);
-            r.firstChain |= REPORTED;
-        } else {
-            uint256 bit = uint256(REPORTED) << (64 * ((k - 1) % 4));
-            mapping(uint256 => uint256) storage words = chainWords[runId];
-            if (words[(k - 1) / 4] & bit != 0) revert AlreadyReported(runId, source);
-            words[(k - 1) / 4] |= bit;
-        }
+        if (!asked(runId, source)) revert NotAuthorized(msg.sender, source);
+        // Every accepted `found` holds at least its start, so a stored one that is non-empty
+        // means "reported": the slot written anyway doubles as the flag, at no extra gas.
+        if (found.length < 8 || found.length % 2 != 0) revert MalformedReport(runId, source, found.length);
         Report storage report = reports[runId][source];
+        if (report.found.length != 0) revert AlreadyReported(runId, source);
         report.seed = seed;
         report.found = found;
         emit ResultsReported(runId, source, seed, found);
@@ -318,17 +311,12 @@ contract InteropPoW {
     }
 
     /// Whether run `runId` asked chain `chainId`.
-    function asked(uint256 runId, uint256 chainId) public view returns (bool yes) {
-        (yes,) = indexOf(runId, chainId);
-    }
-
-    /// Where chain `chainId` is among those run `runId` asked.
-    function indexOf(uint256 runId, uint256 chainId) internal view returns (bool, uint256) {
+    function asked(uint256 runId, uint256 chainId) public view returns (bool) {
         uint256 n = runs[runId].chains;
         for (uint256 k = 0; k < n; k++) {
-            if (chainAt(runId, k) == chainId) return (true, k);
+            if (chainAt(runId, k) == chainId) return true;
         }
-        return (false, 0);
+        return false;
     }
 
     /// The id of the latest run (0 before the first).
@@ -348,9 +336,9 @@ contract InteropPoW {
         }
     }
 
-    /// The `k`-th chain run `runId` asked (without its reported flag).
+    /// The `k`-th chain run `runId` asked.
     function chainAt(uint256 runId, uint256 k) internal view returns (uint256) {
-        if (k == 0) return runs[runId].firstChain & (REPORTED - 1);
-        return (chainWords[runId][(k - 1) / 4] >> (64 * ((k - 1) % 4))) & (REPORTED - 1);
+        if (k == 0) return runs[runId].firstChain;
+        return uint64(chainWords[runId][(k - 1) / 4] >> (64 * ((k - 1) % 4)));
     }
 }

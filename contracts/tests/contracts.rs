@@ -551,7 +551,7 @@ async fn a_run_is_refused_for_big_chain_ids_no_worker_too_many_chains_or_too_muc
     for big in [
         U256::from(1u8) << 64,
         (U256::from(1u8) << 64) + U256::from(b.id),
-        U256::from(1u8) << 63,
+        U256::MAX,
     ] {
         reverted_with::<InteropPoW::ChainIdTooLarge>(
             pow.run(addresses.worker, ids(&[U256::from(b.id), big]))
@@ -559,6 +559,14 @@ async fn a_run_is_refused_for_big_chain_ids_no_worker_too_many_chains_or_too_muc
                 .await,
         );
     }
+    // The largest 64-bit id is as good a chain id as any.
+    pow.run(
+        addresses.worker,
+        ids(&[U256::from(b.id), U256::from(u64::MAX)]),
+    )
+    .call()
+    .await
+    .expect("a run naming chain 2^64 - 1");
     reverted_with::<InteropPoW::NoWorker>(
         pow.run(Address::ZERO, ids(&[U256::from(b.id)]))
             .call()
@@ -622,7 +630,7 @@ async fn the_largest_work_a_run_may_ask_fits_a_block_even_if_every_index_is_a_re
 }
 
 #[tokio::test]
-async fn a_chain_reports_once_even_when_its_report_is_empty() {
+async fn a_chain_reports_once_even_when_it_found_nothing_and_malformed_reports_are_refused() {
     let (devnet, chains) = chains(1).await;
     let a = &chains[0];
     let addresses = Addresses::expected();
@@ -651,11 +659,28 @@ async fn a_chain_reports_once_even_when_its_report_is_empty() {
     let url = devnet.manifest().chains[0].rpc_url.parse().expect("url");
     let as_worker = ProviderBuilder::new().connect_http(url).erased();
     let pow_as_worker = InteropPoW::new(addresses.interop_pow, &as_worker);
-    let empty = (run, B256::ZERO, Bytes::new()).abi_encode_params_for_test();
-    let call = pow_as_worker.reportResults(empty.clone()).from(worker);
+    // `found` must hold a start and whole offsets: what is stored doubles as the reported flag.
+    for malformed in [&[][..], &[0u8; 7], &[0u8; 9]] {
+        let report =
+            (run, B256::ZERO, Bytes::copy_from_slice(malformed)).abi_encode_params_for_test();
+        reverted_with::<InteropPoW::MalformedReport>(
+            pow_as_worker
+                .reportResults(report)
+                .from(worker)
+                .call()
+                .await,
+        );
+    }
+    // Nothing found: the start alone.
+    let nothing = (run, B256::ZERO, Bytes::from(7u64.to_be_bytes())).abi_encode_params_for_test();
+    let call = pow_as_worker.reportResults(nothing.clone()).from(worker);
     send_mined(call).await.expect("the first report");
     reverted_with::<InteropPoW::AlreadyReported>(
-        pow_as_worker.reportResults(empty).from(worker).call().await,
+        pow_as_worker
+            .reportResults(nothing)
+            .from(worker)
+            .call()
+            .await,
     );
     let r = pow.runs(run).call().await.expect("runs");
     assert_eq!((r.chains, r.reported), (1, 1));

@@ -153,6 +153,10 @@ pub fn revert_reason(data: &[u8]) -> String {
             E::TooManyChains(e) => format!("TooManyChains({})", e.count),
             E::ChainIdTooLarge(e) => format!("ChainIdTooLarge({})", e.chainId),
             E::RangeTooLarge(e) => format!("RangeTooLarge({}..{})", e.start, e.end),
+            E::MalformedReport(e) => format!(
+                "MalformedReport(run {}, chain {}, {} bytes)",
+                e.runId, e.chainId, e.length
+            ),
         };
     }
     if let Ok(Worker::WorkerErrors::NotCoordinator(e)) = Worker::WorkerErrors::abi_decode(data) {
