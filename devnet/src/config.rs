@@ -38,8 +38,8 @@ pub struct Config {
     pub supervisor_key: Option<String>,
     /// Where the relayer keeps its cursors (default: the devnet's scratch directory).
     pub relayer_state: Option<PathBuf>,
-    /// How often the relayer looks for new messages.
-    pub relay_poll: std::time::Duration,
+    /// How often the relayer looks for new messages (default: four times a block, 50–250 ms).
+    pub relay_poll: Option<std::time::Duration>,
 }
 
 impl Default for Config {
@@ -59,7 +59,7 @@ impl Default for Config {
             relay: true,
             supervisor_key: None,
             relayer_state: None,
-            relay_poll: std::time::Duration::from_millis(250),
+            relay_poll: None,
         }
     }
 }
@@ -131,6 +131,18 @@ impl Config {
     }
 
     /// The manifest's block time: whole seconds, rounded up.
+    /// Each hop waits for the relayer to look, so it looks several times a block.
+    pub(crate) fn relay_poll(&self) -> Duration {
+        self.relay_poll.unwrap_or_else(|| {
+            let block = if self.block_time.is_zero() {
+                Duration::from_millis(200)
+            } else {
+                self.block_time
+            };
+            (block / 4).clamp(Duration::from_millis(50), Duration::from_millis(250))
+        })
+    }
+
     pub(crate) fn block_time_secs(&self) -> u64 {
         self.block_time.as_secs_f64().ceil() as u64
     }

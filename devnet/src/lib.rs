@@ -226,7 +226,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
                 .relayer_state
                 .clone()
                 .unwrap_or_else(|| scratch.path().join("relayer-state.json")),
-            poll: config.relay_poll,
+            poll: config.relay_poll(),
             batch: relayer::DEFAULT_BATCH,
             max_attempts: relayer::DEFAULT_MAX_ATTEMPTS,
         })?),

@@ -11,6 +11,7 @@ use std::{
 };
 
 use alloy::{
+    consensus::Transaction as _,
     primitives::{Address, Bytes, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::Filter,
@@ -1426,5 +1427,73 @@ async fn a_new_message_where_an_old_one_was_seen_is_relayed_not_skipped() {
             .all(|m| m.hash != old.hash.to_string()),
         "the old message gave way to the new: {s:?}"
     );
+    devnet.shutdown().await;
+}
+
+/// Transactions waiting in `chain`'s pool, mined or not by no one yet.
+async fn txpool_pending(chain: &DynProvider) -> u64 {
+    let status: serde_json::Value = chain
+        .raw_request("txpool_status".into(), ())
+        .await
+        .expect("txpool_status");
+    let pending = status["pending"].as_str().unwrap_or("0x0");
+    u64::from_str_radix(pending.trim_start_matches("0x"), 16).expect("pending count")
+}
+
+#[tokio::test]
+async fn an_attestation_and_its_relay_go_out_together_and_land_in_one_block_attestation_first() {
+    // Mined on demand: chain B mines nothing until the test says so, so what the relayer sends
+    // before a block is plain to see.
+    let devnet = interplay_devnet::spawn(Config::test().with_block_time(0))
+        .await
+        .expect("devnet");
+    let OnA {
+        pow, worker, ids, ..
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let _: () = b
+        .raw_request("evm_setAutomine".into(), (false,))
+        .await
+        .expect("automine off");
+    let run = run_on(&pow, worker, &ids).await;
+    // Before: the relay waited for the attestation's block, so the pool held one transaction.
+    wait_for(
+        "the attestation and the relay in B's pool",
+        Duration::from_secs(30),
+        || async { txpool_pending(&b).await == 2 },
+    )
+    .await;
+    let _: String = b
+        .raw_request("evm_mine".into(), ())
+        .await
+        .expect("evm_mine");
+    let block = b
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .full()
+        .await
+        .expect("block")
+        .expect("latest");
+    let txs: Vec<_> = block.transactions.into_transactions().collect();
+    assert_eq!(txs.len(), 2, "both in one block");
+    assert_eq!(txs[0].to(), Some(CROSS_L2_INBOX), "the attestation first");
+    assert_eq!(txs[1].to(), Some(L2_TO_L2_MESSENGER), "then the relay");
+    for tx in &txs {
+        let receipt = b
+            .get_transaction_receipt(*tx.inner.tx_hash())
+            .await
+            .expect("receipt")
+            .expect("mined");
+        let to = tx.to();
+        assert!(receipt.status(), "the transaction to {to:?} succeeded");
+    }
+    let _: () = b
+        .raw_request("evm_setAutomine".into(), (true,))
+        .await
+        .expect("automine on");
+    wait_for("every chain to report", Duration::from_secs(60), || async {
+        reported(&pow, run).await == ids.len() as u32
+    })
+    .await;
+    assert_eq!(devnet.relayer_status().map(|s| s.failures), Some(0));
     devnet.shutdown().await;
 }

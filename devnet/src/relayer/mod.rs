@@ -197,6 +197,12 @@ pub async fn run(
 impl Relayer {
     fn new(config: RelayerConfig, status: watch::Sender<RelayerStatus>) -> Self {
         let address = |key: &str| key.parse::<PrivateKeySigner>().map(|s| s.address());
+        // Receipts are polled as often as logs: a relay's receipt is on the path of every hop.
+        let connect = |url: &str, key: &str| {
+            connect(url, key).inspect(|p: &alloy::providers::DynProvider| {
+                alloy::providers::Provider::client(p).set_poll_interval(config.poll)
+            })
+        };
         let mut chains = BTreeMap::new();
         for chain in &config.chains {
             let supervisor = match (&config.supervisor_key, chain.attest) {

@@ -3,6 +3,10 @@
 //! attested, so a relay that would revert costs no attestation), its gas is capped at what a
 //! block holds, and the relayer owns its nonces: read from the node each round and re-read after
 //! any refused send, so a refused transaction never leaves a hole that queues all later ones.
+//!
+//! Attestation and relay go out together, the attestation with the higher tip: a node ordering
+//! by fee (anvil's default) mines both in one block, attestation first, so a message crosses
+//! in one block instead of two.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,6 +32,32 @@ const ATTESTED_SLOT: u64 = 1;
 /// A dry run that fails within a block's gas is run again with this many blocks' worth: if it
 /// passes then, the message needs more gas than any block holds.
 const OVERSIZE_PROBE: u64 = 4;
+/// Tips of relays and of attestations: the attestation's is higher, so it goes first in a block.
+const RELAY_TIP: u128 = 1_000_000_000;
+const ATTEST_TIP: u128 = 2 * RELAY_TIP;
+
+/// What a round needs to know of the destination's latest block.
+#[derive(Debug, Clone, Copy)]
+struct BlockParams {
+    gas_limit: u64,
+    base_fee: u128,
+}
+
+impl BlockParams {
+    /// Fees for a transaction with `tip`, good for a doubling of the base fee.
+    fn fees(&self, tip: u128) -> Fees {
+        Fees {
+            max_fee: self.base_fee.saturating_mul(2).saturating_add(tip),
+            tip,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fees {
+    max_fee: u128,
+    tip: u128,
+}
 
 /// An account that sends on one chain.
 pub(super) struct Account {
@@ -72,13 +102,19 @@ impl<'a> Nonces<'a> {
         })
     }
 
-    /// Broadcasts `call` with `gas`, without waiting for its block.
+    /// Broadcasts `call` with `gas` and `fees`, without waiting for its block.
     async fn send<P: Provider, D: alloy::contract::CallDecoder>(
         &mut self,
         call: alloy::contract::CallBuilder<P, D>,
         gas: u64,
+        fees: Fees,
     ) -> Result<PendingTransactionBuilder<Ethereum>, RelayError> {
-        match call.gas(gas).nonce(self.next).send().await {
+        let call = call
+            .gas(gas)
+            .nonce(self.next)
+            .max_fee_per_gas(fees.max_fee)
+            .max_priority_fee_per_gas(fees.tip);
+        match call.send().await {
             Ok(tx) => {
                 self.next += 1;
                 Ok(tx)
@@ -119,7 +155,7 @@ impl ChainClient {
         Ok(n)
     }
 
-    async fn block_gas_limit(&self) -> Result<u64, RelayError> {
+    async fn latest_block(&self) -> Result<BlockParams, RelayError> {
         let block = self
             .relayer
             .provider
@@ -127,7 +163,10 @@ impl ChainClient {
             .await
             .map_err(RelayError::from_transport)?
             .ok_or_else(|| RelayError::Rpc("no latest block".into()))?;
-        Ok(block.header.gas_limit)
+        Ok(BlockParams {
+            gas_limit: block.header.gas_limit,
+            base_fee: block.header.base_fee_per_gas.unwrap_or_default().into(),
+        })
     }
 }
 
@@ -194,8 +233,8 @@ async fn dry_run(
 }
 
 /// One round for one destination: skip what is already relayed, dry-run the rest, attest what
-/// passes and needs it (all broadcast, then awaited), then relay (likewise). Two blocks per
-/// round however many messages wait.
+/// passes and needs it and relay it (all broadcast, then awaited). One block per round however
+/// many messages wait.
 pub(super) async fn relay_batch(
     client: &ChainClient,
     relay: bool,
@@ -219,10 +258,11 @@ pub(super) async fn relay_batch(
             Err(err) => return fail_all(batch, err),
         }
     }
-    let block_gas = match client.block_gas_limit().await {
-        Ok(gas) => gas,
+    let block = match client.latest_block().await {
+        Ok(block) => block,
         Err(err) => return fail_all(batch, err),
     };
+    let block_gas = block.gas_limit;
     let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, &client.relayer.provider);
 
     // Already relayed (before a restart, or by someone else)?
@@ -259,7 +299,10 @@ pub(super) async fn relay_batch(
         todo = passed;
     }
 
-    // Attest on the devnet's inbox (one transaction each, broadcast together).
+    // Attest on the devnet's inbox, one transaction each, and relay each right behind its
+    // attestation: all broadcast, then awaited, so the round takes one block. In attest-only
+    // mode the supervisor attests every real message: others decide what to relay.
+    let mut attesting = Vec::new();
     if let (true, Some(supervisor)) = (client.attest, &client.supervisor) {
         let inbox = CrossL2Inbox::new(CROSS_L2_INBOX, &supervisor.provider);
         let mut nonces = match Nonces::new(supervisor).await {
@@ -269,91 +312,100 @@ pub(super) async fn relay_batch(
                 return done;
             }
         };
-        let mut sent = Vec::new();
         for (p, gas) in todo {
             let attested = inbox.attested(p.message.attestation_key()).call().await;
             match attested {
-                Ok(true) => sent.push((p, gas, None)),
+                Ok(true) => attesting.push((p, gas, None)),
                 Ok(false) => {
                     let call = inbox.attest(p.message.inbox_id(), keccak256(&p.message.payload));
                     let attempt = match call.estimate_gas().await {
                         Ok(estimate) => {
-                            nonces
-                                .send(call, gas_with_margin(estimate, block_gas))
-                                .await
+                            let gas_limit = gas_with_margin(estimate, block.gas_limit);
+                            nonces.send(call, gas_limit, block.fees(ATTEST_TIP)).await
                         }
                         Err(e) => Err(RelayError::from_call(e)),
                     };
                     match attempt {
-                        Ok(tx) => sent.push((p, gas, Some(tx))),
+                        Ok(tx) => attesting.push((p, gas, Some(tx))),
                         Err(err) => done.push((p, Outcome::Failed(err))),
                     }
                 }
                 Err(e) => done.push((p, Outcome::Failed(RelayError::from_call(e)))),
             }
         }
-        let mined_all = join_all(sent.iter_mut().map(|(_, _, tx)| {
-            let tx = tx.take();
-            async move {
-                match tx {
-                    Some(tx) => mined(tx).await.map(|_| true),
-                    None => Ok(false),
-                }
-            }
-        }))
-        .await;
-        todo = Vec::new();
-        for ((p, gas, _), result) in sent.into_iter().zip(mined_all) {
-            match result {
-                Ok(new) => {
-                    if new {
-                        status.send_modify(|s| s.attested += 1);
-                    }
-                    todo.push((p, gas));
-                }
-                Err(err) => done.push((p, Outcome::Failed(err))),
-            }
-        }
-    }
-    if !relay {
-        done.extend(todo.into_iter().map(|(p, _)| (p, Outcome::Attested)));
-        return done;
+    } else {
+        attesting = todo.into_iter().map(|(p, gas)| (p, gas, None)).collect();
     }
 
     // Relay, each with the access list an OP interop chain requires.
-    let mut nonces = match Nonces::new(&client.relayer).await {
-        Ok(n) => n,
-        Err(err) => {
-            done.extend(fail_all(todo.into_iter().map(|(p, _)| p).collect(), err));
-            return done;
-        }
-    };
     let mut sent = Vec::new();
-    for (p, gas) in todo {
+    let mut nonces = None;
+    if relay {
+        match Nonces::new(&client.relayer).await {
+            Ok(n) => nonces = Some(n),
+            // The attestations went out: they are counted below, and relayed next round.
+            Err(err) => {
+                for (p, _, attest) in attesting.drain(..) {
+                    sent.push((p, attest, RelaySend::Refused(err.clone())));
+                }
+            }
+        }
+    }
+    for (p, gas, attest) in attesting {
+        let Some(nonces) = nonces.as_mut() else {
+            sent.push((p, attest, RelaySend::NotWanted));
+            continue;
+        };
         let call = messenger
             .relayMessage(p.message.id(), p.message.payload.clone())
             .access_list(p.message.access_list());
-        match nonces.send(call, gas_with_margin(gas, block_gas)).await {
+        let gas_limit = gas_with_margin(gas, block.gas_limit);
+        match nonces.send(call, gas_limit, block.fees(RELAY_TIP)).await {
             Ok(tx) => {
                 status.send_modify(|s| s.in_flight += 1);
-                sent.push((p, tx));
+                sent.push((p, attest, RelaySend::Sent(tx)));
             }
-            Err(err) => done.push((p, Outcome::Failed(err))),
+            Err(err) => sent.push((p, attest, RelaySend::Refused(err))),
         }
     }
-    let (ps, txs): (Vec<_>, Vec<_>) = sent.into_iter().unzip();
-    let mined_all = join_all(txs.into_iter().map(mined)).await;
-    for (p, result) in ps.into_iter().zip(mined_all) {
-        status.send_modify(|s| s.in_flight = s.in_flight.saturating_sub(1));
-        done.push((
-            p,
-            match result {
-                Ok(tx) => Outcome::Relayed(tx),
-                Err(err) => Outcome::Failed(err),
-            },
-        ));
+
+    let awaited = join_all(sent.into_iter().map(|(p, attest, relay)| async move {
+        let attest = match attest {
+            Some(tx) => Some(mined(tx).await),
+            None => None,
+        };
+        let relay = match relay {
+            RelaySend::NotWanted => None,
+            RelaySend::Refused(err) => Some(Err(err)),
+            RelaySend::Sent(tx) => {
+                let result = mined(tx).await;
+                status.send_modify(|s| s.in_flight = s.in_flight.saturating_sub(1));
+                Some(result)
+            }
+        };
+        (p, attest, relay)
+    }))
+    .await;
+    for (p, attest, relay) in awaited {
+        if matches!(attest, Some(Ok(_))) {
+            status.send_modify(|s| s.attested += 1);
+        }
+        let outcome = match (attest, relay) {
+            (_, Some(Ok(tx))) => Outcome::Relayed(tx),
+            // A failed attestation is why its relay failed.
+            (Some(Err(err)), _) | (_, Some(Err(err))) => Outcome::Failed(err),
+            (_, None) => Outcome::Attested,
+        };
+        done.push((p, outcome));
     }
     done
+}
+
+/// A relay in a round: not wanted (attest-only), refused by the node, or broadcast.
+enum RelaySend {
+    NotWanted,
+    Refused(RelayError),
+    Sent(PendingTransactionBuilder<Ethereum>),
 }
 
 /// Waits for the receipt; a reverted transaction is an error.
