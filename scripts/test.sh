@@ -7,7 +7,9 @@ cd "$root"
 "$root/scripts/setup.sh"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step says how long the run has taken so far, so a slow step shows in CI's log.
+started=$SECONDS
+step() { printf '\n\033[1m== %s\033[0m (at %ds)\n' "$*" $((SECONDS - started)); }
 tasks=(--manifest-path worker-tasks/Cargo.toml)
 
 step "format"
@@ -26,3 +28,5 @@ trunk build --release --offline
 
 step "playwright"
 npx playwright test --config e2e/playwright.config.ts
+
+step "done"

@@ -59,6 +59,45 @@ test.describe('wallet-signed runs', () => {
     await chains.expectComplete(901, [902]);
   });
 
+  test('a busy wallet says to open it, an empty account says how to get funds, and a run that reverts on chain says so', async ({ page, playground }) => {
+    const m = await manifest();
+    await injectTestWallet(page, {
+      chains: m.chains.map((c) => ({ chainId: c.chain_id, rpcUrl: c.rpc_url })),
+      account: m.accounts[1].address,
+      startChainId: 901,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('dev.interplay.testwallet');
+    await chains.pickChains([901, 902], [902]);
+
+    // -32002: a prompt of ours is already open in the wallet.
+    await testWallet.setMode(page, 'busy');
+    await chains.runButton.click();
+    await expect(chains.runError).toContainText('open it to approve or reject');
+    await expect(chains.account).toBeVisible();
+    await expect(chains.runButton).toBeEnabled();
+    expect(await testWallet.sentCount(page)).toBe(0);
+
+    // The user lowers the gas limit in the wallet: the run reverts on chain, and says where.
+    await testWallet.setMode(page, 'approve');
+    await testWallet.setGasLimit(page, 60_000);
+    await chains.runButton.click();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Reverted' })).toBeVisible({ timeout: 30_000 });
+    await expect(chains.runError).toContainText(/reverted in block \d+/);
+    await expect(page.getByTestId('recent-txs')).toContainText('reverted');
+    await testWallet.setGasLimit(page, undefined);
+
+    // An account with nothing to pay gas with: told before the wallet is asked.
+    const empty = '0x' + '5e'.repeat(20);
+    await testWallet.setAccounts(page, [empty]);
+    await expect(chains.account).toHaveAttribute('title', new RegExp(empty, 'i'));
+    const sent = await testWallet.sentCount(page);
+    await chains.runButton.click();
+    await expect(chains.runError).toContainText('no funds on chain 901');
+    expect(await testWallet.sentCount(page)).toBe(sent);
+  });
+
   test('a wallet on another chain is switched, and the chain added when it answers 4902', async ({ page, playground }) => {
     const m = await manifest();
     // The wallet knows only mainnet (no RPC here) and chain 901.
@@ -155,6 +194,36 @@ test.describe('runs on devnets of their own', () => {
       await chains.expectComplete(901, [902]);
     } finally {
       // Leave the page first: its polls of a stopped devnet would log refused connections.
+      await page.goto('about:blank');
+      await devnet.stop();
+    }
+  });
+
+  test('a chain without the Worker is named before anything is signed, and the other chains still run', async ({ page }) => {
+    const devnet = new TestDevnet({ chains: 2, rpcPort: 19630, adminPort: 18530 });
+    await devnet.start();
+    try {
+      const m = await (await fetch(devnet.manifestUrl)).json();
+      const rpc = (url: string, method: string, params: unknown[]) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        }).then((r) => r.json());
+      // A relayed request to an address without code "succeeds", and nothing ever reports.
+      await rpc(m.chains[1].rpc_url, 'anvil_setCode', [m.contracts.worker, '0x']);
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      await chains.pickChains([901, 902], [901, 902]);
+      await chains.runButton.click();
+      await expect(chains.runError).toContainText('Worker is not deployed on chain 902');
+      await expect(page.getByTestId('recent-txs')).not.toContainText('run on');
+      await chains.pickChains([901, 902], [901]);
+      await chains.runButton.click();
+      await chains.expectComplete(901, [901]);
+      await expect(chains.runError).toHaveCount(0);
+    } finally {
       await page.goto('about:blank');
       await devnet.stop();
     }

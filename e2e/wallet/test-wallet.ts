@@ -16,7 +16,8 @@ export type TestWalletOptions = {
   legacy?: boolean;
 };
 
-export type Mode = 'approve' | 'reject' | 'hold';
+/** approve / reject (4001) at once, hold until settled, or busy: -32002, a prompt already open. */
+export type Mode = 'approve' | 'reject' | 'hold' | 'busy';
 
 /** Runs in the page, before the app. */
 function install(opts: TestWalletOptions) {
@@ -26,12 +27,14 @@ function install(opts: TestWalletOptions) {
   const state = {
     chainId: Number(sessionStorage.getItem('testWallet.chain') ?? opts.startChainId),
     accounts: saved ? (JSON.parse(saved) as string[]) : ([] as string[]),
-    mode: 'approve' as 'approve' | 'reject' | 'hold',
+    mode: 'approve' as Mode,
     pending: [] as Pending[],
     requests: [] as string[],
     sent: [] as string[],
     /** When each eth_sendTransaction reached the wallet (performance.now()), for benchmarks. */
     sendAsked: [] as number[],
+    /** A gas limit the user typed in the wallet over the app's (hex), if any. */
+    gasLimit: undefined as string | undefined,
   };
   const listeners = new Map<string, Set<(v: unknown) => void>>();
   const emit = (event: string, value: unknown) => listeners.get(event)?.forEach((f) => f(value));
@@ -48,6 +51,7 @@ function install(opts: TestWalletOptions) {
     new Promise<void>((resolve, reject) => {
       if (state.mode === 'approve') resolve();
       else if (state.mode === 'reject') reject(fail(4001, 'User rejected the request.'));
+      else if (state.mode === 'busy') reject(fail(-32002, `Request of type '${method}' already pending for origin. Please wait.`));
       else state.pending.push({ method, resolve, reject });
     });
 
@@ -109,6 +113,7 @@ function install(opts: TestWalletOptions) {
           // only from `data`, never `input`.
           delete tx.accessList;
           delete tx.input;
+          if (state.gasLimit) tx.gas = state.gasLimit;
           const hash = await forward('eth_sendTransaction', [tx]);
           state.sent.push(hash);
           return hash;
@@ -137,7 +142,7 @@ function install(opts: TestWalletOptions) {
   (window as any).__testWallet = {
     state,
     added: [] as { chainId: number; rpcUrl?: string; name?: string }[],
-    setMode(mode: 'approve' | 'reject' | 'hold') {
+    setMode(mode: Mode) {
       state.mode = mode;
     },
     settle(approve: boolean) {
@@ -157,6 +162,9 @@ function install(opts: TestWalletOptions) {
       state.accounts = accounts;
       remember();
       emit('accountsChanged', accounts);
+    },
+    setGasLimit(gas: number | undefined) {
+      state.gasLimit = gas === undefined ? undefined : hex(gas);
     },
   };
   if (opts.legacy) {
@@ -184,4 +192,9 @@ export const testWallet = {
   added: (page: Page) => page.evaluate(() => (window as any).__testWallet.added as { chainId: number; rpcUrl?: string }[]),
   chainId: (page: Page) => page.evaluate(() => (window as any).__testWallet.state.chainId as number),
   switchTo: (page: Page, id: number) => page.evaluate((i) => (window as any).__testWallet.switchTo(i), id),
+  setAccounts: (page: Page, accounts: string[]) =>
+    page.evaluate((a) => (window as any).__testWallet.setAccounts(a), accounts),
+  setGasLimit: (page: Page, gas: number | undefined) =>
+    page.evaluate((g) => (window as any).__testWallet.setGasLimit(g), gas),
+  sentCount: (page: Page) => page.evaluate(() => (window as any).__testWallet.state.sent.length as number),
 };

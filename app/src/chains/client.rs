@@ -115,20 +115,27 @@ impl Clients {
         ))
     }
 
-    /// Fails with [`ChainError::ContractsMissing`] when chain `chain_id` has no InteropPoW code.
-    pub async fn check_contracts(&self, chain_id: u64) -> Result<(), ChainError> {
-        let chain = self.chain(chain_id)?;
+    /// Fails with [`ChainError::ContractsMissing`] when chain A has no InteropPoW, or a chain
+    /// of the run no Worker: a request to an address without code "succeeds" and nothing
+    /// ever reports.
+    pub async fn check_contracts(&self, chain_a: u64, chains: &[u64]) -> Result<(), ChainError> {
         let addresses = self.addresses()?;
-        let code = chain
-            .provider
-            .get_code_at(addresses.interop_pow)
-            .await
-            .map_err(|e| chain.rpc_down(e))?;
-        if code.is_empty() {
-            Err(ChainError::ContractsMissing { chain_id })
-        } else {
-            Ok(())
-        }
+        let wanted = std::iter::once((chain_a, addresses.interop_pow, "InteropPoW"))
+            .chain(chains.iter().map(|&c| (c, addresses.worker, "Worker")));
+        let checks = wanted.map(|(chain_id, address, contract)| async move {
+            let chain = self.chain(chain_id)?;
+            let code = chain
+                .provider
+                .get_code_at(address)
+                .await
+                .map_err(|e| chain.rpc_down(e))?;
+            if code.is_empty() {
+                Err(ChainError::ContractsMissing { chain_id, contract })
+            } else {
+                Ok(())
+            }
+        });
+        futures::future::try_join_all(checks).await.map(|_| ())
     }
 }
 

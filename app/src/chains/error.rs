@@ -15,9 +15,12 @@ pub enum ChainError {
     #[error("RPC {url} is down: {reason}")]
     RpcDown { url: String, reason: String },
     #[error(
-        "the contracts are not deployed on chain {chain_id}: restart the devnet, or deploy them there"
+        "{contract} is not deployed on chain {chain_id}: restart the devnet, or deploy it there"
     )]
-    ContractsMissing { chain_id: u64 },
+    ContractsMissing {
+        chain_id: u64,
+        contract: &'static str,
+    },
     #[error("chain {0} is not in the devnet manifest")]
     UnknownChain(u64),
 }

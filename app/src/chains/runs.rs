@@ -320,7 +320,7 @@ pub async fn wait_mined(
             // The chain may be restarting: keep waiting, the page shows the chain is down.
             Err(_) => gloo_timers::future::sleep(std::time::Duration::from_millis(500)).await,
         }
-        gloo_timers::future::sleep(std::time::Duration::from_millis(100)).await;
+        gloo_timers::future::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

@@ -29,8 +29,11 @@ use super::{
 };
 
 const RETRY_MANIFEST: Duration = Duration::from_millis(1000);
-/// Often enough to see sub-second blocks promptly; each poll is one `eth_blockNumber`.
-const POLL: Duration = Duration::from_millis(150);
+/// A quarter of the playground's 200 ms blocks, so a result shows within 50 ms of its block;
+/// each poll is one `eth_blockNumber` to a local node.
+const POLL: Duration = Duration::from_millis(50);
+/// After a failed read: the chain may be down, no need to hammer it.
+const RETRY: Duration = Duration::from_millis(600);
 /// Logs are read in pieces this large, so a long-lived chain never asks for one huge range.
 const MAX_RANGE: u64 = 2_000;
 
@@ -121,7 +124,7 @@ async fn follow_chain(
             .map_err(|e| chain.rpc_down(e));
         let Ok(head) = head else {
             update(state, id, |c| c.observe(head));
-            sleep(POLL * 4).await;
+            sleep(RETRY).await;
             continue;
         };
         let step = next(scanned, head);
@@ -142,7 +145,7 @@ async fn follow_chain(
                 }
                 Err(err) => {
                     update(state, id, |c| c.error = Some(err));
-                    sleep(POLL * 4).await;
+                    sleep(RETRY).await;
                     continue;
                 }
             }

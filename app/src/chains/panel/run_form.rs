@@ -226,7 +226,7 @@ async fn start_run(
 ) -> Result<(), RunError> {
     stage.set(Stage::Simulating);
     let a = request.chain_a;
-    clients.check_contracts(a).await?;
+    clients.check_contracts(a, &request.chains).await?;
     let addresses = clients.addresses()?;
     let writer = wallet.writer(&clients, a)?;
     let prepared = runs::prepare(
