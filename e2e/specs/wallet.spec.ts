@@ -187,11 +187,22 @@ test.describe('runs on devnets of their own', () => {
         const stuck = page.getByTestId(`stuck-${destination}`);
         await expect(stuck).toBeVisible({ timeout: 30_000 });
         await expect(stuck.getByTestId('stuck-why')).toContainText(/no relayer|reverts/);
-        await stuck.getByTestId('relay-now').click();
+        // A clumsy double click sends one relay.
+        await stuck.getByTestId('relay-now').dblclick();
         await expect(stuck.getByTestId('relay-error')).toHaveCount(0);
         await expect(stuck).toHaveCount(0, { timeout: 30_000 });
       }
       await chains.expectComplete(901, [902]);
+      // Relay now signs with dev account #3, which nothing else uses here: one relay per chain.
+      const m = await (await fetch(devnet.manifestUrl)).json();
+      for (const chain of m.chains) {
+        const res = await fetch(chain.rpc_url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [m.accounts[3].address, 'latest'] }),
+        });
+        expect(parseInt((await res.json()).result, 16), `relays sent on ${chain.chain_id}`).toBe(1);
+      }
     } finally {
       // Leave the page first: its polls of a stopped devnet would log refused connections.
       await page.goto('about:blank');

@@ -1,6 +1,9 @@
 //! The selected run's timeline: a row per chain, a cell per step (block, tx, time since the
 //! run was mined), stuck messages flagged with why, and Relay now.
 
+use std::collections::HashMap;
+
+use alloy::primitives::B256;
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{RunsUi, short_hex};
@@ -11,10 +14,35 @@ use crate::chains::{
     timeline::{Hop, Leg, RunTimeline, Step},
 };
 
+/// What is known of a stuck message, by its hash. Kept above the table, which is rebuilt as
+/// the run moves on: a relay in flight stays "Relaying…" (no second click sends a second
+/// relay), and why is asked once.
+#[derive(Debug, Clone, Default)]
+struct StuckMessage {
+    why: Option<String>,
+    asked: bool,
+    relaying: bool,
+    outcome: Option<Result<String, String>>,
+}
+
+#[derive(Clone, Copy)]
+struct StuckMessages(RwSignal<HashMap<B256, StuckMessage>>);
+
+impl StuckMessages {
+    fn get(self, hash: B256) -> StuckMessage {
+        self.0.with(|m| m.get(&hash).cloned().unwrap_or_default())
+    }
+
+    fn update(self, hash: B256, f: impl FnOnce(&mut StuckMessage)) {
+        self.0.update(|m| f(m.entry(hash).or_default()));
+    }
+}
+
 #[component]
 pub fn RunView() -> impl IntoView {
     let chains = expect_context::<ChainsState>();
     let ui = expect_context::<RunsUi>();
+    provide_context(StuckMessages(RwSignal::new(HashMap::new())));
     let timeline = Memo::new(move |_| {
         let key = ui.selected.get()?;
         let pow = chains
@@ -140,15 +168,23 @@ fn StuckRow(hop: Hop) -> impl IntoView {
             _ => None,
         })
     });
-    let why = RwSignal::new(None::<String>);
-    let relaying = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<String, String>>);
-    if let (Some(message), Some(clients)) = (message.clone(), chains.clients.get_untracked()) {
+    let store = expect_context::<StuckMessages>();
+    let hash = hop.hash;
+    let state = move || store.get(hash);
+    let relaying = move || state().relaying;
+    let first_look = store
+        .0
+        .with_untracked(|m| !m.get(&hash).is_some_and(|s| s.asked));
+    if let (true, Some(message), Some(clients)) =
+        (first_look, message.clone(), chains.clients.get_untracked())
+    {
+        store.update(hash, |s| s.asked = true);
         spawn_local(async move {
             let reason = relay::why_not_relayed(&clients, &message).await;
-            why.set(Some(reason.unwrap_or_else(|| {
+            let why = reason.unwrap_or_else(|| {
                 "no relayer has picked it up (a relay would succeed now)".into()
-            })));
+            });
+            store.update(hash, |s| s.why = Some(why));
         });
     }
     let relay_now = move |_| {
@@ -156,16 +192,22 @@ fn StuckRow(hop: Hop) -> impl IntoView {
         else {
             return;
         };
-        if relaying.get_untracked() {
+        if store
+            .0
+            .with_untracked(|m| m.get(&hash).is_some_and(|s| s.relaying))
+        {
             return;
         }
-        relaying.set(true);
+        store.update(hash, |s| {
+            s.relaying = true;
+            s.outcome = None;
+        });
         spawn_local(async move {
             let result = relay::relay_now(&clients, &message).await;
-            outcome.set(Some(
-                result.map(|h| h.to_string()).map_err(|e| e.to_string()),
-            ));
-            relaying.set(false);
+            store.update(hash, |s| {
+                s.outcome = Some(result.map(|h| h.to_string()).map_err(|e| e.to_string()));
+                s.relaying = false;
+            });
         });
     };
     view! {
@@ -173,12 +215,12 @@ fn StuckRow(hop: Hop) -> impl IntoView {
             <td colspan="8">
                 <strong class="error">"Stuck: "</strong>
                 {format!("message {} to chain {} not relayed after several blocks", short_hex(&hop.hash.to_string()), hop.destination)}
-                <span class="muted" data-testid="stuck-why">{move || why.get().map(|w| format!(" — {w}"))}</span>
+                <span class="muted" data-testid="stuck-why">{move || state().why.map(|w| format!(" — {w}"))}</span>
                 " "
-                <button data-testid="relay-now" on:click=relay_now disabled=move || relaying.get()>
-                    {move || if relaying.get() { "Relaying…" } else { "Relay now (dev key)" }}
+                <button data-testid="relay-now" on:click=relay_now disabled=relaying>
+                    {move || if relaying() { "Relaying…" } else { "Relay now (dev key)" }}
                 </button>
-                {move || outcome.get().map(|o| match o {
+                {move || state().outcome.map(|o| match o {
                     Ok(hash) => view! { <span class="muted" data-testid="relay-sent">{format!(" relay sent: {}", short_hex(&hash))}</span> }.into_any(),
                     Err(e) => view! { <span class="error" role="alert" data-testid="relay-error">{format!(" {e}")}</span> }.into_any(),
                 })}
