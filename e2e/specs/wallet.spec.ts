@@ -98,6 +98,33 @@ test.describe('wallet-signed runs', () => {
     expect(await testWallet.sentCount(page)).toBe(sent);
   });
 
+  test('a wallet that never answers the connect prompt can be cancelled, and its late answer is ignored', async ({ page, playground }) => {
+    const m = await manifest();
+    await injectTestWallet(page, {
+      chains: m.chains.map((c) => ({ chainId: c.chain_id, rpcUrl: c.rpc_url })),
+      account: m.accounts[1].address,
+      startChainId: 901,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await testWallet.setMode(page, 'hold');
+    const option = page.getByTestId('wallet-dev.interplay.testwallet');
+    await option.click();
+    await expect(page.getByTestId('wallet-status')).toHaveText('waiting for the wallet…');
+    await expect(option).toBeDisabled();
+    await page.getByTestId('wallet-cancel').click();
+    await expect(page.getByTestId('wallet-status')).toHaveText('not connected');
+    await expect(option).toBeEnabled();
+    // The prompt is approved after all, too late: the page stays as the user left it.
+    expect(await testWallet.settle(page, true)).toBe(true);
+    // One turn of the page's event loop: the answer's promise chain has run by then.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    await expect(page.getByTestId('wallet-status')).toHaveText('not connected');
+    await expect(chains.account).toHaveCount(0);
+    await testWallet.setMode(page, 'approve');
+    await chains.connect('dev.interplay.testwallet');
+  });
+
   test('a wallet on another chain is switched, and the chain added when it answers 4902', async ({ page, playground }) => {
     const m = await manifest();
     // The wallet knows only mainnet (no RPC here) and chain 901.

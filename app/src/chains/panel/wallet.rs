@@ -86,6 +86,12 @@ pub fn WalletCard() -> impl IntoView {
                 }}
             </dl>
             {problem}
+            <Show when=move || wallet.status.get() == Status::Connecting>
+                <p class="muted small">
+                    "Approve or reject in the wallet's window. "
+                    <button class="link" data-testid="wallet-cancel" on:click=move |_| wallet.cancel_connect()>"Cancel"</button>
+                </p>
+            </Show>
             <Show when=move || matches!(wallet.status.get(), Status::Connected { .. })>
                 <button class="link" data-testid="wallet-disconnect" on:click=move |_| wallet.disconnect()>"Disconnect"</button>
             </Show>

@@ -29,6 +29,8 @@ pub struct WalletState {
     pub problem: RwSignal<Option<WalletError>>,
     pub burner: RwSignal<Option<Burner>>,
     subscribed: RwSignal<Vec<WalletKey>>,
+    /// Bumped by each connect and by Cancel: an answer to an older attempt is ignored.
+    attempt: RwSignal<u64>,
 }
 
 impl Default for WalletState {
@@ -61,6 +63,7 @@ impl WalletState {
             problem: RwSignal::new(None),
             burner: RwSignal::new(None),
             subscribed: RwSignal::new(Vec::new()),
+            attempt: RwSignal::new(0),
         }
     }
 
@@ -142,12 +145,18 @@ impl WalletState {
         self.selected.set(Some(key.clone()));
         self.status.set(Status::Connecting);
         self.problem.set(None);
+        self.attempt.update(|n| *n += 1);
+        let attempt = self.attempt.get_untracked();
         let method = if prompt {
             "eth_requestAccounts"
         } else {
             "eth_accounts"
         };
         let accounts: Result<Vec<Address>, _> = provider.raw_request(method.into(), ()).await;
+        // Cancelled while the wallet was asking (or asked again): the user moved on.
+        if self.attempt.get_untracked() != attempt {
+            return;
+        }
         let account = match accounts {
             Ok(list) => list.first().copied(),
             Err(err) => {
@@ -163,7 +172,11 @@ impl WalletState {
             }
             return;
         };
-        match provider.get_chain_id().await {
+        let chain_id = provider.get_chain_id().await;
+        if self.attempt.get_untracked() != attempt {
+            return;
+        }
+        match chain_id {
             Ok(chain_id) => {
                 self.status.set(Status::Connected { account, chain_id });
                 storage::save(SAVED_WALLET, &key);
@@ -209,6 +222,18 @@ impl WalletState {
                 _ => {}
             }
         });
+    }
+
+    /// Stops waiting for a wallet that does not answer (a closed prompt some wallets never
+    /// answer): its late answer is ignored, and another wallet can be picked.
+    pub fn cancel_connect(self) {
+        if self.status.get_untracked() != Status::Connecting {
+            return;
+        }
+        self.attempt.update(|n| *n += 1);
+        self.status.set(Status::Disconnected);
+        self.selected.set(None);
+        self.problem.set(None);
     }
 
     /// Forgets the wallet (the wallet itself keeps its permission; this page stops using it).
