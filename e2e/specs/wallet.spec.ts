@@ -35,6 +35,7 @@ test.describe('wallet-signed runs', () => {
     await expect(page.getByTestId('toast').filter({ hasText: 'Mined' })).toBeVisible({ timeout: 30_000 });
     await chains.expectComplete(901, [901, 902]);
     await expect(chains.runError).toHaveCount(0);
+    await expect(page.getByTestId('remote-devnet')).toHaveCount(0);
   });
 
   test('a rejected signature is a calm state, and the next attempt succeeds', async ({ page, playground }) => {
@@ -272,6 +273,13 @@ test.describe('a devnet that goes away', () => {
   test.describe.configure({ timeout: 180_000 });
   // While it is down the browser logs each refused request.
   test.use({ allowConsoleErrors: /ERR_CONNECTION_REFUSED|Failed to fetch|Failed to load resource/ });
+
+  test('a manifest from another machine is flagged before anything is used', async ({ page }) => {
+    // No network here: the fetch fails, and the page says both what it tried and who chose it.
+    await page.goto(`./?manifest=${encodeURIComponent('https://devnet.example/manifest.json')}`);
+    await expect(page.getByTestId('remote-devnet')).toContainText('devnet.example');
+    await expect(page.getByTestId('devnet-error')).toContainText('devnet.example');
+  });
 
   test('a devnet that goes down is a clear error, and the app recovers when it is back', async ({ page }) => {
     const opts = { chains: 2, rpcPort: 19620, adminPort: 18520 };

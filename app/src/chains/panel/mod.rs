@@ -70,10 +70,27 @@ pub fn ChainsPanel() -> impl IntoView {
         _ => None,
     };
     let connecting = move || state.manifest.with(Option::is_none);
+    let remote = move || {
+        let hosts = state.manifest.with(|m| {
+            let manifest = m.as_ref().and_then(|r| r.as_ref().ok());
+            state
+                .manifest_url
+                .with(|url| crate::chains::manifest::remote_hosts(url, manifest))
+        });
+        (!hosts.is_empty()).then(|| view! {
+            <p class="warning" role="alert" data-testid="remote-devnet">
+                <strong>"Not a devnet on this machine: "</strong>
+                {hosts.join(", ")}
+                " chooses the chains this page reads, the RPCs it would add to your wallet and the \
+                 burner's key. Only go on if you trust it; never import a key of your own for it."
+            </p>
+        })
+    };
     view! {
         <section class="panel" aria-labelledby="chains-title">
             <h2 id="chains-title">"Chain cores"</h2>
             <p class="muted">"Devnet manifest: " <code>{move || state.manifest_url.get()}</code></p>
+            {remote}
             <Show when=connecting>
                 <p class="muted">"Connecting to the devnet…"</p>
             </Show>
