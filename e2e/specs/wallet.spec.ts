@@ -238,6 +238,40 @@ test.describe('runs on devnets of their own', () => {
     }
   });
 
+  test('a run dropped from the pool (as by a restart) is reported gone, and the next one goes through', async ({ page }) => {
+    const devnet = new TestDevnet({ chains: 2, rpcPort: 19640, adminPort: 18540 });
+    await devnet.start();
+    try {
+      const m = await (await fetch(devnet.manifestUrl)).json();
+      const a = m.chains[0].rpc_url;
+      const rpc = (method: string, params: unknown[]) =>
+        fetch(a, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        }).then((r) => r.json());
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      await chains.pickChains([901, 902], [901]);
+      // Chain A stops mining, so the run waits in its pool; then the pool is emptied.
+      await rpc('evm_setIntervalMining', [0]);
+      await chains.runButton.click();
+      await expect(page.getByTestId('toast').filter({ hasText: 'Pending' })).toBeVisible();
+      await expect.poll(async () => (await rpc('txpool_status', [])).result.pending).toBe('0x1');
+      await rpc('anvil_dropAllTransactions', []);
+      await expect(chains.runError).toContainText('is gone');
+      await expect(page.getByTestId('toast').filter({ hasText: 'Dropped' })).toBeVisible();
+      await expect(page.getByTestId('recent-txs')).toContainText('dropped');
+      await rpc('evm_setIntervalMining', [1]);
+      await chains.runButton.click();
+      await chains.expectComplete(901, [901]);
+    } finally {
+      await page.goto('about:blank');
+      await devnet.stop();
+    }
+  });
+
   test('a chain without the Worker is named before anything is signed, and the other chains still run', async ({ page }) => {
     const devnet = new TestDevnet({ chains: 2, rpcPort: 19630, adminPort: 18530 });
     await devnet.start();

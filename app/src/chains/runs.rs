@@ -135,6 +135,10 @@ pub enum RunError {
     Reverted { hash: TxHash, block: u64 },
     #[error("the node refused it: {0}")]
     Refused(String),
+    #[error(
+        "transaction {hash} is gone: neither mined nor waiting on chain {chain} (was the devnet restarted?)"
+    )]
+    Dropped { hash: TxHash, chain: u64 },
 }
 
 /// Names a revert's custom error, as the contracts declare it.
@@ -270,8 +274,16 @@ pub async fn send(writer: &Writer, prepared: Prepared) -> Result<TxHash, RunErro
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxStatus {
     Pending,
-    Mined { block: u64, gas_used: u64 },
-    Reverted { block: u64, gas_used: u64 },
+    Mined {
+        block: u64,
+        gas_used: u64,
+    },
+    Reverted {
+        block: u64,
+        gas_used: u64,
+    },
+    /// Neither mined nor in the pool any more (a restarted devnet).
+    Dropped,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,7 +311,15 @@ pub async fn wait_mined(
     hash: TxHash,
 ) -> Result<(TxStatus, TransactionReceipt), RunError> {
     let reader = &clients.chain(chain)?.provider;
+    let mut polls = 0u64;
     loop {
+        polls += 1;
+        // Now and then: is it still known at all? A restarted devnet forgets its pool.
+        if polls.is_multiple_of(20)
+            && let Ok(None) = reader.get_transaction_by_hash(hash).await
+        {
+            return Err(RunError::Dropped { hash, chain });
+        }
         match reader.get_transaction_receipt(hash).await {
             Ok(Some(r)) => {
                 let block = r.block_number.unwrap_or_default();

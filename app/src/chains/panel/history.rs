@@ -92,6 +92,7 @@ pub fn History() -> impl IntoView {
                             TxStatus::Pending => "pending".to_owned(),
                             TxStatus::Mined { block, gas_used } => format!("mined in #{block}, {} gas", group(gas_used)),
                             TxStatus::Reverted { block, .. } => format!("reverted in #{block}"),
+                            TxStatus::Dropped => "dropped".to_owned(),
                         }}
                     </li>
                 </For>

@@ -263,7 +263,26 @@ async fn start_run(
         format!("Pending: {label}"),
         hash.to_string(),
     );
-    let (status, receipt) = runs::wait_mined(&clients, a, hash).await?;
+    let (status, receipt) = match runs::wait_mined(&clients, a, hash).await {
+        Ok(mined) => mined,
+        Err(err @ RunError::Dropped { .. }) => {
+            ui.remember(TxRecord {
+                hash,
+                chain: a,
+                label: label.clone(),
+                status: TxStatus::Dropped,
+            });
+            toasts::show(
+                ui,
+                toast_id,
+                ToastKind::Failed,
+                format!("Dropped: {label}"),
+                hash.to_string(),
+            );
+            return Err(err);
+        }
+        Err(err) => return Err(err),
+    };
     ui.remember(TxRecord {
         hash,
         chain: a,
@@ -295,7 +314,7 @@ async fn start_run(
             );
             Err(RunError::Reverted { hash, block })
         }
-        TxStatus::Pending => Ok(()),
+        TxStatus::Pending | TxStatus::Dropped => Ok(()),
     }
 }
 
