@@ -308,6 +308,48 @@ test.describe('a devnet that goes away', () => {
   // While it is down the browser logs each refused request.
   test.use({ allowConsoleErrors: /ERR_CONNECTION_REFUSED|Failed to fetch|Failed to load resource/ });
 
+  test('a chain reset and re-mined past where the page had read is read again from block 0', async ({ page }) => {
+    const devnet = new TestDevnet({ chains: 2, rpcPort: 19650, adminPort: 18550 });
+    await devnet.start();
+    try {
+      const m = await (await fetch(devnet.manifestUrl)).json();
+      const rpc = (method: string, params: unknown[]) =>
+        fetch(m.chains[0].rpc_url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        }).then((r) => r.json());
+      const before = (await rpc('evm_snapshot', [])).result;
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      await chains.pickChains([901, 902], [901]);
+      await chains.runButton.click();
+      await chains.expectComplete(901, [901]);
+      const run = page.getByTestId('history-run-901-1');
+      await expect(run).toBeVisible();
+      // While the page cannot see chain A, it goes back to before the run and far past it, so
+      // its head never looks lower than what the page read.
+      const port = new URL(m.chains[0].rpc_url).port;
+      const isA = (url: URL) => url.port === port;
+      const held: import('@playwright/test').Route[] = [];
+      let holding = true;
+      await page.route(isA, (route) => (holding ? held.push(route) : route.continue()));
+      await expect.poll(() => held.length).toBeGreaterThan(0);
+      expect((await rpc('evm_revert', [before])).result).toBe(true);
+      await rpc('anvil_mine', ['0x64']);
+      holding = false;
+      for (const route of held) await route.continue();
+      await page.unroute(isA);
+      // The run is gone from chain A, so from the page.
+      await expect(run).toHaveCount(0);
+      await expect(page.getByTestId('history-empty')).toBeVisible();
+    } finally {
+      await page.goto('about:blank');
+      await devnet.stop();
+    }
+  });
+
   test('a manifest from another machine is flagged before anything is used', async ({ page }) => {
     // No network here: the fetch fails, and the page says both what it tried and who chose it.
     await page.goto(`./?manifest=${encodeURIComponent('https://devnet.example/manifest.json')}`);

@@ -13,7 +13,7 @@ use std::{
 
 use alloy::{
     eips::BlockNumberOrTag,
-    primitives::Address,
+    primitives::{Address, B256},
     providers::Provider,
     rpc::types::{Filter, Log},
 };
@@ -45,17 +45,19 @@ pub enum Next {
         from: u64,
         to: u64,
     },
-    /// The chain went back (restarted devnet): forget what was read there, scan from 0.
+    /// The chain went back, or its last block read is another block now (a restarted devnet,
+    /// perhaps already past where it was): forget what was read there, scan from 0.
     Reset,
 }
 
-pub fn next(scanned: Option<u64>, head: u64) -> Next {
+/// `still_there`: the last block read has the hash it had when it was read.
+pub fn next(scanned: Option<u64>, head: u64, still_there: bool) -> Next {
     match scanned {
         None => Next::Scan {
             from: 0,
             to: head.min(MAX_RANGE - 1),
         },
-        Some(last) if head < last => Next::Reset,
+        Some(last) if head < last || !still_there => Next::Reset,
         Some(last) if head == last => Next::Wait,
         Some(last) => Next::Scan {
             from: last + 1,
@@ -114,7 +116,8 @@ async fn follow_chain(
     alive: Arc<AtomicBool>,
 ) {
     let id = chain.chain_id;
-    let mut scanned: Option<u64> = None;
+    // The last block read, and its hash then.
+    let mut scanned: Option<(u64, B256)> = None;
     let mut balance_of: Option<(Address, u64)> = None;
     while alive.load(Ordering::Relaxed) {
         let head = chain
@@ -127,7 +130,12 @@ async fn follow_chain(
             sleep(RETRY).await;
             continue;
         };
-        let step = next(scanned, head);
+        // Only when there is something new to read: a chain at rest costs one call a poll.
+        let still_there = match scanned {
+            Some((block, hash)) if head > block => same_block(&chain, block, hash).await,
+            _ => true,
+        };
+        let step = next(scanned.map(|(b, _)| b), head, still_there);
         if step == Next::Reset {
             state
                 .events
@@ -135,13 +143,30 @@ async fn follow_chain(
             scanned = None;
             continue;
         }
-        if let (Next::Scan { from, to }, Some(addresses)) = (step, addresses) {
-            match read_events(&chain, &addresses, from, to, &state.heads_untracked()).await {
-                Ok(found) => {
+        if let Next::Scan { from, to } = step {
+            // Its hash before its logs: a reset after this is seen at the next new block.
+            let read = match block_hash(&chain, to).await {
+                Ok(Some(hash)) => match addresses {
+                    Some(addresses) => {
+                        read_events(&chain, &addresses, from, to, &state.heads_untracked())
+                            .await
+                            .map(|found| (hash, found))
+                    }
+                    None => Ok((hash, Vec::new())),
+                },
+                // Gone already: the chain went back under us; the next poll resets.
+                Ok(None) => {
+                    sleep(POLL).await;
+                    continue;
+                }
+                Err(err) => Err(err),
+            };
+            match read {
+                Ok((hash, found)) => {
                     if !found.is_empty() {
                         state.events.update(|all| all.extend(found));
                     }
-                    scanned = Some(to);
+                    scanned = Some((to, hash));
                 }
                 Err(err) => {
                     update(state, id, |c| c.error = Some(err));
@@ -149,8 +174,6 @@ async fn follow_chain(
                     continue;
                 }
             }
-        } else if let Next::Scan { to, .. } = step {
-            scanned = Some(to);
         }
         // The balance only changes with a block, or with another account.
         let account = wallet.status.with_untracked(|s| match s {
@@ -180,9 +203,27 @@ async fn follow_chain(
             });
             fill_destination_heads(state, id, head);
         }
-        if step == Next::Wait || scanned == Some(head) {
+        if step == Next::Wait || scanned.map(|(b, _)| b) == Some(head) {
             sleep(POLL).await;
         }
+    }
+}
+
+async fn block_hash(chain: &ChainClient, number: u64) -> Result<Option<B256>, ChainError> {
+    chain
+        .provider
+        .get_block_by_number(BlockNumberOrTag::Number(number))
+        .await
+        .map(|b| b.map(|b| b.header.hash))
+        .map_err(|e| chain.rpc_down(e))
+}
+
+/// Whether block `number` still has `hash` (a failed read says yes: the chain is down, which
+/// the next poll shows).
+async fn same_block(chain: &ChainClient, number: u64, hash: B256) -> bool {
+    match block_hash(chain, number).await {
+        Ok(now) => now == Some(hash),
+        Err(_) => true,
     }
 }
 
@@ -287,27 +328,29 @@ mod tests {
 
     #[test]
     fn first_scan_from_genesis_then_only_new_blocks() {
-        assert_eq!(next(None, 5), Next::Scan { from: 0, to: 5 });
-        assert_eq!(next(Some(5), 5), Next::Wait);
-        assert_eq!(next(Some(5), 7), Next::Scan { from: 6, to: 7 });
+        assert_eq!(next(None, 5, true), Next::Scan { from: 0, to: 5 });
+        assert_eq!(next(Some(5), 5, true), Next::Wait);
+        assert_eq!(next(Some(5), 7, true), Next::Scan { from: 6, to: 7 });
     }
 
     #[test]
     fn a_chain_that_went_back_is_read_again() {
-        assert_eq!(next(Some(50), 3), Next::Reset);
+        assert_eq!(next(Some(50), 3, true), Next::Reset);
+        // Reset and re-mined past where it was: the last block read is another block now.
+        assert_eq!(next(Some(50), 80, false), Next::Reset);
     }
 
     #[test]
     fn long_chains_are_read_in_pieces() {
         assert_eq!(
-            next(None, 10_000),
+            next(None, 10_000, true),
             Next::Scan {
                 from: 0,
                 to: MAX_RANGE - 1
             }
         );
         assert_eq!(
-            next(Some(100), 10_000),
+            next(Some(100), 10_000, true),
             Next::Scan {
                 from: 101,
                 to: 100 + MAX_RANGE
