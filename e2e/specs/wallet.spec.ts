@@ -176,6 +176,8 @@ test.describe('wallet-signed runs', () => {
     await expect(chains.account).toBeVisible();
     await expect(chains.timeline.locator('legend')).toHaveText(title!);
     await chains.expectComplete(901, [901, 902]);
+    // Its start was read after the fact: timed by block timestamps, not this page's clock.
+    await expect(chains.total).toContainText('(block times)');
     await expect(page.getByTestId('recent-txs')).toContainText('run on 901, 902');
   });
 });

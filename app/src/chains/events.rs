@@ -20,8 +20,9 @@ pub struct Seen {
     pub log_index: u64,
     /// The block's timestamp (s).
     pub timestamp: u64,
-    /// The app's clock (ms) when the log was read.
-    pub at_ms: f64,
+    /// The app's clock (ms) when the log was read, if it was read as its block arrived; `None`
+    /// for a log read after the fact (a reload, history), whose time is its block's.
+    pub at_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +79,7 @@ pub fn decode(
     chain: u64,
     timestamp: u64,
     addresses: &Addresses,
-    at_ms: f64,
+    at_ms: Option<f64>,
 ) -> Option<ChainEvent> {
     let seen = Seen {
         chain,

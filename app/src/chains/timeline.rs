@@ -25,7 +25,8 @@ pub struct Step {
     pub block: u64,
     pub tx: TxHash,
     pub timestamp: u64,
-    pub at_ms: f64,
+    /// When the app saw it, if it saw it happen (see [`Seen::at_ms`]).
+    pub at_ms: Option<f64>,
 }
 
 impl From<&Seen> for Step {
@@ -252,9 +253,12 @@ impl RunTimeline {
         }
         self.legs
             .iter()
-            .filter_map(|(_, l)| l.stored.as_ref().map(|(s, _)| s.at_ms))
+            .map(|(_, l)| l.stored.as_ref().and_then(|(s, _)| s.at_ms))
+            .collect::<Option<Vec<f64>>>()?
+            .into_iter()
             .reduce(f64::max)
-            .map(|last| last - self.started.at_ms)
+            .zip(self.started.at_ms)
+            .map(|(last, started)| last - started)
     }
 
     /// The same span by block timestamps (whole seconds), for runs read after the fact.
@@ -296,7 +300,7 @@ mod tests {
             tx: TxHash::repeat_byte(tx),
             log_index: 0,
             timestamp: at_ms as u64 / 1000,
-            at_ms,
+            at_ms: Some(at_ms),
         }
     }
 
@@ -432,6 +436,20 @@ mod tests {
         assert!(t.complete());
         assert_eq!(t.results(), 8);
         assert_eq!(t.total_ms(), Some(1400.0));
+    }
+
+    #[test]
+    fn a_run_read_after_the_fact_is_timed_by_its_blocks_not_the_app_clock() {
+        let mut events = full_run();
+        // A reload mid-run: the first steps were read from history, the last as it happened.
+        for e in &mut events[..3] {
+            e.seen.at_ms = None;
+        }
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run");
+        assert!(t.complete());
+        assert_eq!(t.total_ms(), None);
+        assert_eq!(t.total_block_secs(), Some(1));
     }
 
     #[test]

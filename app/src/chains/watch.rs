@@ -36,6 +36,8 @@ const POLL: Duration = Duration::from_millis(50);
 const RETRY: Duration = Duration::from_millis(600);
 /// Logs are read in pieces this large, so a long-lived chain never asks for one huge range.
 const MAX_RANGE: u64 = 2_000;
+/// A scan this close to the head reads blocks as they arrive: its logs get the app's clock.
+const LIVE_BLOCKS: u64 = 3;
 
 /// What to do with a chain whose last scanned block is `scanned`, now at `head`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +150,8 @@ async fn follow_chain(
             let read = match block_hash(&chain, to).await {
                 Ok(Some(hash)) => match addresses {
                     Some(addresses) => {
-                        read_events(&chain, &addresses, from, to, &state.heads_untracked())
+                        let live = to == head && to - from < LIVE_BLOCKS;
+                        read_events(&chain, &addresses, from, to, live, &state.heads_untracked())
                             .await
                             .map(|found| (hash, found))
                     }
@@ -256,12 +259,13 @@ fn update(state: ChainsState, chain_id: u64, f: impl FnOnce(&mut ChainView)) {
     });
 }
 
-/// Our contracts' events in blocks `from..=to`, decoded.
+/// Our contracts' events in blocks `from..=to`, decoded; `live`: read as they arrived.
 async fn read_events(
     chain: &ChainClient,
     addresses: &Addresses,
     from: u64,
     to: u64,
+    live: bool,
     heads: &BTreeMap<u64, u64>,
 ) -> Result<Vec<ChainEvent>, ChainError> {
     let filter = Filter::new()
@@ -277,7 +281,7 @@ async fn read_events(
         .get_logs(&filter)
         .await
         .map_err(|e| chain.rpc_down(e))?;
-    let now = js_sys::Date::now();
+    let now = live.then(js_sys::Date::now);
     let mut out = Vec::with_capacity(logs.len());
     let mut times: BTreeMap<u64, u64> = BTreeMap::new();
     for log in &logs {

@@ -70,7 +70,6 @@ pub fn RunView() -> impl IntoView {
 
 #[component]
 fn TimelineTable(t: RunTimeline) -> impl IntoView {
-    let t0 = t.started.at_ms;
     let total = match (t.total_ms(), t.total_block_secs()) {
         (Some(ms), _) if ms > 0.0 => {
             format!("all results {:.2} s after run was mined", ms / 1000.0)
@@ -104,7 +103,7 @@ fn TimelineTable(t: RunTimeline) -> impl IntoView {
             </tr></thead>
             <tbody>
                 {t.legs.into_iter().map(|(chain, leg)| view! {
-                    <LegRow chain=chain a=a leg=leg started=started.clone() t0=t0/>
+                    <LegRow chain=chain a=a leg=leg started=started.clone()/>
                 }).collect_view()}
             </tbody>
         </table>
@@ -112,17 +111,31 @@ fn TimelineTable(t: RunTimeline) -> impl IntoView {
     }
 }
 
-fn cell(step: Option<&Step>, t0: f64, name: &'static str, na: bool) -> impl IntoView + use<> {
+/// Time since the run was mined: by the app's clock when it saw both happen, else by block
+/// timestamps (whole seconds).
+fn since(step: &Step, started: &Step) -> String {
+    match (step.at_ms, started.at_ms) {
+        (Some(at), Some(t0)) => format!("+{:.2} s", (at - t0).max(0.0) / 1000.0),
+        _ => format!("+{} s", step.timestamp.saturating_sub(started.timestamp)),
+    }
+}
+
+fn cell(
+    step: Option<&Step>,
+    started: &Step,
+    name: &'static str,
+    na: bool,
+) -> impl IntoView + use<> {
     match (step, na) {
         (_, true) => {
             view! { <td class="na" data-step=name data-done="na" title="chain A's worker runs in the run transaction">"—"</td> }.into_any()
         }
         (Some(s), _) => {
             let title = format!("chain {} · block {} · tx {}", s.chain, s.block, s.tx);
-            let since = (s.at_ms - t0).max(0.0) / 1000.0;
+            let since = since(s, started);
             view! {
                 <td class="done" data-step=name data-done="yes" title=title>
-                    <span class="when">{format!("+{since:.2} s")}</span>
+                    <span class="when">{since}</span>
                     <span class="where">{format!("block {}", s.block)}</span>
                 </td>
             }
@@ -135,7 +148,7 @@ fn cell(step: Option<&Step>, t0: f64, name: &'static str, na: bool) -> impl Into
 }
 
 #[component]
-fn LegRow(chain: u64, a: u64, leg: Leg, started: Step, t0: f64) -> impl IntoView {
+fn LegRow(chain: u64, a: u64, leg: Leg, started: Step) -> impl IntoView {
     let local = chain == a;
     let hop_sent = |h: &Option<Hop>| h.as_ref().map(|h| h.sent.clone());
     let hop_relayed = |h: &Option<Hop>| h.as_ref().and_then(|h| h.relayed.clone());
@@ -144,13 +157,13 @@ fn LegRow(chain: u64, a: u64, leg: Leg, started: Step, t0: f64) -> impl IntoView
     view! {
         <tr data-testid=format!("leg-{chain}") data-done=done.to_string() class:stuck=stuck.is_some()>
             <th>{if local { format!("{chain} (A)") } else { chain.to_string() }}</th>
-            {cell(Some(&started), t0, "run-mined", false)}
-            {cell(hop_sent(&leg.request).as_ref(), t0, "request-sent", local)}
-            {cell(hop_relayed(&leg.request).as_ref(), t0, "request-relayed", local)}
-            {cell(leg.worker_ran.as_ref().map(|(s, _)| s), t0, "worker-ran", false)}
-            {cell(hop_sent(&leg.report).as_ref(), t0, "report-sent", local)}
-            {cell(hop_relayed(&leg.report).as_ref(), t0, "report-relayed", local)}
-            {cell(leg.stored.as_ref().map(|(s, _)| s), t0, "results-stored", false)}
+            {cell(Some(&started), &started, "run-mined", false)}
+            {cell(hop_sent(&leg.request).as_ref(), &started, "request-sent", local)}
+            {cell(hop_relayed(&leg.request).as_ref(), &started, "request-relayed", local)}
+            {cell(leg.worker_ran.as_ref().map(|(s, _)| s), &started, "worker-ran", false)}
+            {cell(hop_sent(&leg.report).as_ref(), &started, "report-sent", local)}
+            {cell(hop_relayed(&leg.report).as_ref(), &started, "report-relayed", local)}
+            {cell(leg.stored.as_ref().map(|(s, _)| s), &started, "results-stored", false)}
         </tr>
         {stuck.map(|hop| view! { <StuckRow hop=hop/> })}
     }
