@@ -1241,3 +1241,143 @@ async fn a_new_message_where_an_old_one_was_seen_is_relayed_not_skipped() {
     );
     devnet.shutdown().await;
 }
+
+async fn evm_snapshot(chain: &DynProvider) -> U256 {
+    chain
+        .raw_request("evm_snapshot".into(), ())
+        .await
+        .expect("evm_snapshot")
+}
+
+async fn evm_revert(chain: &DynProvider, snapshot: U256) {
+    let reverted: bool = chain
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await
+        .expect("evm_revert");
+    assert!(reverted, "reverted to snapshot {snapshot}");
+}
+
+async fn relayed_there(chain: &DynProvider, message: &SentMessage) -> bool {
+    L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, chain.clone())
+        .successfulMessages(message.hash)
+        .call()
+        .await
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn messages_relayed_to_a_chain_that_is_then_reset_are_relayed_again() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let snapshot = evm_snapshot(&b).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let request = request_in(&a, &receipt, ids[0]).await;
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    // B forgets the request's relay; A keeps the request and B's report.
+    evm_revert(&b, snapshot).await;
+    assert!(!relayed_there(&b, &request).await);
+    wait_for(
+        "the request to be relayed to B again",
+        Duration::from_secs(30),
+        || relayed_there(&b, &request),
+    )
+    .await;
+    // B ran it again; its second report finds the run complete on A and is set aside.
+    let mut status = relayer.status.clone();
+    wait_for(
+        "B's second report to be dead-lettered",
+        Duration::from_secs(30),
+        || {
+            let s = status.borrow_and_update().clone();
+            async move {
+                s.dead.iter().any(|d| {
+                    d.reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("AlreadyReported"))
+                })
+            }
+        },
+    )
+    .await;
+    relayer.stop().await;
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_relay_taken_by_a_reset_before_the_relayer_scanned_its_block_is_relayed_again() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let before = b
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .expect("rpc")
+        .expect("block");
+    let snapshot = evm_snapshot(&b).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let request = request_in(&a, &receipt, ids[0]).await;
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    relayer.stop().await;
+    // The state as a relayer saves it right after the round that relayed the request, before
+    // its next scan of B: B's cursor ends where the relay's block begins.
+    let mut saved = saved_state(&state);
+    saved["cursors"][ids[1].to_string()] = serde_json::json!({
+        "next_block": before.header.number + 1,
+        "last_hash": before.header.hash,
+    });
+    saved["relayed"] =
+        serde_json::json!([{ "message": request, "destination": ids[1], "attempts": 0 }]);
+    std::fs::write(&state, saved.to_string()).expect("write state");
+    // A reset back to the block the cursor ends on: nothing the relayer scanned has changed.
+    evm_revert(&b, snapshot).await;
+    assert!(!relayed_there(&b, &request).await);
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    wait_for(
+        "the request to be relayed to B again",
+        Duration::from_secs(30),
+        || relayed_there(&b, &request),
+    )
+    .await;
+    relayer.stop().await;
+    devnet.shutdown().await;
+}

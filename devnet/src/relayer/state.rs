@@ -161,6 +161,10 @@ pub(super) struct State {
     /// Dead letters.
     #[serde(default)]
     pub dead: Vec<Parked>,
+    /// Relayed (or found relayed) in a block the destination's scan has not covered yet: a
+    /// reset of the destination there would go unnoticed, so each is checked once it has.
+    #[serde(default)]
+    pub relayed: Vec<Pending>,
 }
 
 impl State {
@@ -293,6 +297,7 @@ mod tests {
                 kind: ParkKind::RetriesExhausted,
                 ..parked
             }],
+            relayed: vec![Pending::new(message(), 902)],
         };
         state.save(&path).expect("save");
         let back = State::load(&path);
@@ -310,6 +315,7 @@ mod tests {
             back.dead[0].report().kind.as_deref(),
             Some("retries_exhausted")
         );
+        assert_eq!(back.relayed[0].message, message());
     }
 
     #[test]
