@@ -1381,3 +1381,67 @@ async fn a_relay_taken_by_a_reset_before_the_relayer_scanned_its_block_is_relaye
     relayer.stop().await;
     devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_chains_reset_together_are_both_noticed() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA { a, ids, .. } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let burner = install_burner(&a).await;
+    let snapshots = (evm_snapshot(&a).await, evm_snapshot(&b).await);
+    // A stranger's message from B that no block can hold: parked, and kept in the state file.
+    let stranger = user(&devnet, 1, 5);
+    let too_big = send_burner(&stranger, ids[1], ids[0], burner, 1_500_000).await;
+    // A grows past its snapshot too, so its reset shows.
+    let _: () = a
+        .raw_request("anvil_mine".into(), (U256::from(1),))
+        .await
+        .expect("mine");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let config = relayer_config(&devnet, &state, relay_chains(&devnet));
+    let relayer = RelayerHandle::start(config.clone()).expect("relayer");
+    let mut status = relayer.status.clone();
+    wait_for("the message to be parked", Duration::from_secs(30), || {
+        let s = status.borrow_and_update().clone();
+        async move { s.parked.len() == 1 }
+    })
+    .await;
+    relayer.stop().await;
+    // Both chains back to before the message; A's reset, noticed first, rescans B from block 0,
+    // which must not hide that B was reset too.
+    evm_revert(&a, snapshots.0).await;
+    evm_revert(&b, snapshots.1).await;
+    let heads = (
+        a.get_block_number().await.expect("head"),
+        b.get_block_number().await.expect("head"),
+    );
+    let relayer = RelayerHandle::start(config).expect("relayer");
+    wait_for(
+        "both chains rescanned and the parked message, gone from B, forgotten",
+        Duration::from_secs(30),
+        || {
+            let scanned = saved_cursor(&state, ids[0]) == heads.0 + 1
+                && saved_cursor(&state, ids[1]) == heads.1 + 1;
+            let parked = saved_state(&state)["parked"].as_array().map(Vec::len);
+            async move { scanned && parked == Some(0) }
+        },
+    )
+    .await;
+    let s = relayer.stop().await;
+    assert!(
+        s.pending_messages
+            .iter()
+            .chain(&s.dead)
+            .all(|m| m.hash != too_big.hash.to_string()),
+        "{s:?}"
+    );
+    devnet.shutdown().await;
+}

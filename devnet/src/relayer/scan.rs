@@ -44,13 +44,19 @@ impl Relayer {
         let mut cursor = self.cursors.get(&chain).copied().unwrap_or_default();
         // Checked at every scan, not only at start: a chain reset and re-mined past the cursor
         // between two scans shows only in the hash of the last block read.
+        let mut read = Vec::new();
         if cursor.next_block > 0 {
-            let last = cursor.next_block - 1;
+            read.push((cursor.next_block - 1, cursor.last_hash));
+        }
+        if let Some((block, hash)) = cursor.checkpoint {
+            read.push((block, Some(hash)));
+        }
+        for (number, known) in read {
             let block = provider
-                .get_block_by_number(last.into())
+                .get_block_by_number(number.into())
                 .await
                 .map_err(RelayError::from_transport)?;
-            let reset = match (&block, cursor.last_hash) {
+            let reset = match (&block, known) {
                 (None, _) => Some("the cursor is beyond the chain's head"),
                 (Some(b), Some(hash)) if b.header.hash != hash => {
                     Some("the last block scanned has changed")
@@ -63,12 +69,20 @@ impl Relayer {
                 // every chain is read again, and the relay rounds skip what is still relayed.
                 self.relayed.retain(|_, p| p.destination != chain);
                 for other in self.cursors.values_mut() {
-                    *other = Cursor::default();
+                    let checkpoint = match (other.next_block.checked_sub(1), other.last_hash) {
+                        (Some(block), Some(hash)) => Some((block, hash)),
+                        _ => None,
+                    };
+                    *other = Cursor {
+                        checkpoint: other.checkpoint.or(checkpoint),
+                        ..Cursor::default()
+                    };
                 }
                 tracing::warn!(target: "relayer", chain, cursor = cursor.next_block, head, dropped, "{why} (was the chain reset?); rescanning every chain from block 0 for messages from and to it");
                 cursor = Cursor::default();
                 self.cursors.insert(chain, cursor);
                 self.dirty = true;
+                break;
             }
         }
         if cursor.next_block > head {
@@ -133,6 +147,8 @@ impl Relayer {
         let cursor = Cursor {
             next_block: to + 1,
             last_hash: Some(last.header.hash),
+            // Once passed, the last block's hash covers it.
+            checkpoint: cursor.checkpoint.filter(|(block, _)| *block > to),
         };
         self.cursors.insert(chain, cursor);
         self.dirty = true;

@@ -20,6 +20,11 @@ pub(super) struct Cursor {
     pub next_block: u64,
     /// The hash of block `next_block - 1` when it was read, to notice a chain that was reset.
     pub last_hash: Option<B256>,
+    /// The block read last (and its hash) before a rescan from block 0 that another chain's
+    /// reset asked for: still checked until the rescan passes it, so a reset of this chain too
+    /// is noticed.
+    #[serde(default)]
+    pub checkpoint: Option<(u64, B256)>,
 }
 
 /// Where a message's log is: unique per message on chains that are not reset.
@@ -288,6 +293,7 @@ mod tests {
                 Cursor {
                     next_block: 8,
                     last_hash: Some(B256::repeat_byte(1)),
+                    checkpoint: Some((30, B256::repeat_byte(2))),
                 },
             )]
             .into(),
