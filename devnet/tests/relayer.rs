@@ -16,7 +16,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::Filter,
     signers::local::PrivateKeySigner,
-    sol_types::{SolCall, SolEvent, SolValue},
+    sol_types::SolEvent,
 };
 use interplay_contracts::{
     CrossL2Inbox, InteropPoW, L2ToL2CrossDomainMessenger,
@@ -28,56 +28,12 @@ use interplay_contracts::{
 use interplay_devnet::{
     ChainsFile, Config, Devnet, RELAYER_ACCOUNT, RelayerHandle,
     chains_file::{Attest, FileChain},
-    relayer::{RelayChain, RelayerConfig},
+    relayer::RelayerConfig,
 };
 use interplay_pow::Work;
-use tokio::{net::TcpListener, task::JoinSet};
 
-fn user(devnet: &Devnet, chain: usize, account: usize) -> DynProvider {
-    let m = devnet.manifest();
-    connect(&m.chains[chain].rpc_url, &m.accounts[account].private_key).expect("provider")
-}
-
-fn addresses(devnet: &Devnet) -> (Address, Address) {
-    let c = devnet
-        .manifest()
-        .contracts
-        .as_ref()
-        .expect("contracts deployed");
-    (
-        c.interop_pow.parse().expect("address"),
-        c.worker.parse().expect("address"),
-    )
-}
-
-/// What a test on chain A works with: dev account 0 there, InteropPoW bound to it, the Worker's
-/// address and every chain's id.
-struct OnA {
-    a: DynProvider,
-    pow: InteropPoW::InteropPoWInstance<DynProvider>,
-    worker: Address,
-    ids: Vec<u64>,
-}
-
-fn on_chain_a(devnet: &Devnet) -> OnA {
-    let (pow_at, worker) = addresses(devnet);
-    let a = user(devnet, 0, 0);
-    OnA {
-        pow: InteropPoW::new(pow_at, a.clone()),
-        a,
-        worker,
-        ids: chain_ids(devnet),
-    }
-}
-
-fn chain_ids(devnet: &Devnet) -> Vec<u64> {
-    devnet
-        .manifest()
-        .chains
-        .iter()
-        .map(|c| c.chain_id)
-        .collect()
-}
+mod common;
+use common::*;
 
 async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
 where
@@ -101,14 +57,6 @@ async fn run_on(
     chains: &[u64],
 ) -> U256 {
     start_run(pow, worker, chains).await.expect("run").0
-}
-
-async fn reported(pow: &InteropPoW::InteropPoWInstance<DynProvider>, run: U256) -> u32 {
-    pow.runs(run)
-        .call()
-        .await
-        .map(|r| u32::from(r.reported))
-        .unwrap_or(0)
 }
 
 /// Every chain's results of `run` are the native search of the seed it reported.
@@ -360,34 +308,6 @@ async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand(
     devnet.shutdown().await;
 }
 
-fn relay_chains(devnet: &Devnet) -> Vec<RelayChain> {
-    devnet
-        .manifest()
-        .chains
-        .iter()
-        .map(|c| RelayChain {
-            chain_id: c.chain_id,
-            rpc_url: c.rpc_url.clone(),
-            attest: true,
-        })
-        .collect()
-}
-
-fn relayer_config(devnet: &Devnet, state: &Path, chains: Vec<RelayChain>) -> RelayerConfig {
-    RelayerConfig {
-        chains,
-        supervisor_key: devnet.supervisor_key().map(str::to_owned),
-        relayer_key: devnet.manifest().accounts[RELAYER_ACCOUNT]
-            .private_key
-            .clone(),
-        relay: true,
-        state: state.to_path_buf(),
-        poll: Duration::from_millis(50),
-        batch: 8,
-        max_attempts: 3,
-    }
-}
-
 /// How often each message was relayed on `chain`, and how many were sent to it.
 async fn relay_counts(
     provider: &DynProvider,
@@ -568,8 +488,6 @@ async fn killed_and_restarted_three_times_in_100_messages_it_loses_and_doubles_n
     devnet.shutdown().await;
 }
 
-/// How many messages still pending in the saved state are relayed on their destination once
-/// every relay in the txpools is mined: those whose relay a kill left in flight.
 /// Sends `n` runs on `ids` together, then waits for each: their run ids, in order.
 async fn start_runs(
     pow: &InteropPoW::InteropPoWInstance<DynProvider>,
@@ -606,6 +524,8 @@ async fn start_runs(
     runs
 }
 
+/// How many messages still pending in the saved state are relayed on their destination once
+/// every relay in the txpools is mined: those whose relay a kill left in flight.
 async fn left_in_flight(state: &Path, chains: &[(u64, &DynProvider)]) -> usize {
     for (_, chain) in chains {
         wait_for("the txpool to drain", Duration::from_secs(30), || async {
@@ -639,11 +559,6 @@ async fn left_in_flight(state: &Path, chains: &[(u64, &DynProvider)]) -> usize {
     n
 }
 
-/// The relayer's state file, as JSON.
-fn saved_state(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).expect("state file")).expect("json")
-}
-
 #[tokio::test]
 async fn a_message_that_always_reverts_is_dead_lettered_unattested_and_holds_up_nothing() {
     let devnet = interplay_devnet::spawn(
@@ -661,11 +576,7 @@ async fn a_message_that_always_reverts_is_dead_lettered_unattested_and_holds_up_
         ids,
     } = on_chain_a(&devnet);
     // A report for a run that does not exist on B: its relay reverts with UnknownRun, forever.
-    let poison = InteropPoW::reportResultsCall {
-        _results: Bytes::from((U256::from(999), U256::ZERO, Bytes::new()).abi_encode_params()),
-    }
-    .abi_encode();
-    let poison = send_message(&a, ids[0], ids[1], *pow.address(), poison.into()).await;
+    let poison = send_message(&a, ids[0], ids[1], *pow.address(), unknown_run_report()).await;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
@@ -838,54 +749,6 @@ async fn a_cursor_beyond_the_head_of_a_reset_chain_rescans_it_from_block_0() {
     devnet.shutdown().await;
 }
 
-/// A TCP forwarder in front of a chain's RPC that the test can take down and bring back.
-struct Proxy {
-    port: u16,
-    target: String,
-    tasks: JoinSet<()>,
-}
-
-impl Proxy {
-    async fn start(target: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let mut proxy = Self {
-            port,
-            target: target.trim_start_matches("http://").to_string(),
-            tasks: JoinSet::new(),
-        };
-        proxy.serve(listener);
-        proxy
-    }
-
-    fn serve(&mut self, listener: TcpListener) {
-        let target = self.target.clone();
-        self.tasks.spawn(async move {
-            let mut conns = JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let target = target.clone();
-                conns.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        });
-    }
-
-    /// Closes the port and every open connection.
-    fn down(&mut self) {
-        self.tasks.abort_all();
-    }
-
-    async fn up(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .expect("rebind");
-        self.serve(listener);
-    }
-}
-
 #[tokio::test]
 async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     let devnet = interplay_devnet::spawn(
@@ -904,7 +767,7 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     } = on_chain_a(&devnet);
     let mut proxy = Proxy::start(&devnet.manifest().chains[1].rpc_url).await;
     let mut chains = relay_chains(&devnet);
-    chains[1].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
+    chains[1].rpc_url = proxy.url();
     let dir = tempfile::tempdir().expect("tempdir");
     let relayer = RelayerHandle::start(relayer_config(&devnet, &dir.path().join("c.json"), chains))
         .expect("relayer");
@@ -936,56 +799,6 @@ async fn a_chain_that_goes_down_is_reported_and_retried_not_skipped() {
     assert_eq!(s.relayed, 2);
     check_results(&pow, &a, run, &ids).await;
     devnet.shutdown().await;
-}
-
-/// Runtime code that loops `calldata[0..32]` times (26 gas a turn), then stops: a target whose
-/// relay costs whatever its sender asks.
-const GAS_BURNER: &str = "0x6000355b600190038060035700";
-
-/// Installs the gas burner on `chain` at a fixed address.
-async fn install_burner(chain: &DynProvider) -> Address {
-    let at = Address::repeat_byte(0xb0);
-    let _: () = chain
-        .raw_request("anvil_setCode".into(), (at, GAS_BURNER))
-        .await
-        .expect("anvil_setCode");
-    at
-}
-
-/// Sends `data` from chain `source` (provider `a`) to `target` on `to`; returns the message.
-async fn send_message(
-    a: &DynProvider,
-    source: u64,
-    to: u64,
-    target: Address,
-    data: Bytes,
-) -> SentMessage {
-    let messenger = L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, a.clone());
-    let receipt = send_mined(messenger.sendMessage(U256::from(to), target, data))
-        .await
-        .expect("send the message");
-    let block = a
-        .get_block_by_number(receipt.block_number.expect("mined").into())
-        .await
-        .expect("rpc")
-        .expect("block");
-    receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| SentMessage::from_log(l, source, block.header.timestamp))
-        .expect("SentMessage")
-}
-
-/// Asks the burner on `to` for `turns` in a message from `source`.
-async fn send_burner(
-    a: &DynProvider,
-    source: u64,
-    to: u64,
-    burner: Address,
-    turns: u64,
-) -> SentMessage {
-    send_message(a, source, to, burner, U256::from(turns).abi_encode().into()).await
 }
 
 /// Whether `account` has nothing waiting in `chain`'s txpool: its pending nonce is its mined one.
@@ -1123,7 +936,7 @@ async fn a_chain_reset_and_re_mined_past_the_cursor_between_two_scans_is_rescann
     // The relayer sees A through a proxy, so the reset can happen between two of its scans.
     let mut proxy = Proxy::start(&devnet.manifest().chains[0].rpc_url).await;
     let mut chains = relay_chains(&devnet);
-    chains[0].rpc_url = format!("http://127.0.0.1:{}", proxy.port);
+    chains[0].rpc_url = proxy.url();
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("relayer.json");
     let relayer = RelayerHandle::start(relayer_config(&devnet, &state, chains)).expect("relayer");
@@ -1426,6 +1239,210 @@ async fn a_new_message_where_an_old_one_was_seen_is_relayed_not_skipped() {
             .chain(&s.dead)
             .all(|m| m.hash != old.hash.to_string()),
         "the old message gave way to the new: {s:?}"
+    );
+    devnet.shutdown().await;
+}
+
+async fn evm_snapshot(chain: &DynProvider) -> U256 {
+    chain
+        .raw_request("evm_snapshot".into(), ())
+        .await
+        .expect("evm_snapshot")
+}
+
+async fn evm_revert(chain: &DynProvider, snapshot: U256) {
+    let reverted: bool = chain
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await
+        .expect("evm_revert");
+    assert!(reverted, "reverted to snapshot {snapshot}");
+}
+
+async fn relayed_there(chain: &DynProvider, message: &SentMessage) -> bool {
+    L2ToL2CrossDomainMessenger::new(L2_TO_L2_MESSENGER, chain.clone())
+        .successfulMessages(message.hash)
+        .call()
+        .await
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn messages_relayed_to_a_chain_that_is_then_reset_are_relayed_again() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let snapshot = evm_snapshot(&b).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let request = request_in(&a, &receipt, ids[0]).await;
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    // B forgets the request's relay; A keeps the request and B's report.
+    evm_revert(&b, snapshot).await;
+    assert!(!relayed_there(&b, &request).await);
+    wait_for(
+        "the request to be relayed to B again",
+        Duration::from_secs(30),
+        || relayed_there(&b, &request),
+    )
+    .await;
+    // B ran it again; its second report finds the run complete on A and is set aside.
+    let mut status = relayer.status.clone();
+    wait_for(
+        "B's second report to be dead-lettered",
+        Duration::from_secs(30),
+        || {
+            let s = status.borrow_and_update().clone();
+            async move {
+                s.dead.iter().any(|d| {
+                    d.reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("AlreadyReported"))
+                })
+            }
+        },
+    )
+    .await;
+    relayer.stop().await;
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_relay_taken_by_a_reset_before_the_relayer_scanned_its_block_is_relayed_again() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA {
+        a,
+        pow,
+        worker,
+        ids,
+    } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let before = b
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .expect("rpc")
+        .expect("block");
+    let snapshot = evm_snapshot(&b).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
+    let request = request_in(&a, &receipt, ids[0]).await;
+    wait_for("the run to complete", Duration::from_secs(60), || async {
+        reported(&pow, run).await == 2
+    })
+    .await;
+    relayer.stop().await;
+    // The state as a relayer saves it right after the round that relayed the request, before
+    // its next scan of B: B's cursor ends where the relay's block begins.
+    let mut saved = saved_state(&state);
+    saved["cursors"][ids[1].to_string()] = serde_json::json!({
+        "next_block": before.header.number + 1,
+        "last_hash": before.header.hash,
+    });
+    saved["relayed"] =
+        serde_json::json!([{ "message": request, "destination": ids[1], "attempts": 0 }]);
+    std::fs::write(&state, saved.to_string()).expect("write state");
+    // A reset back to the block the cursor ends on: nothing the relayer scanned has changed.
+    evm_revert(&b, snapshot).await;
+    assert!(!relayed_there(&b, &request).await);
+    let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
+        .expect("relayer");
+    wait_for(
+        "the request to be relayed to B again",
+        Duration::from_secs(30),
+        || relayed_there(&b, &request),
+    )
+    .await;
+    relayer.stop().await;
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_chains_reset_together_are_both_noticed() {
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .with_block_time(0)
+            .without_relayer(),
+    )
+    .await
+    .expect("devnet");
+    let OnA { a, ids, .. } = on_chain_a(&devnet);
+    let b = user(&devnet, 1, 0);
+    let burner = install_burner(&a).await;
+    let snapshots = (evm_snapshot(&a).await, evm_snapshot(&b).await);
+    // A stranger's message from B that no block can hold: parked, and kept in the state file.
+    let stranger = user(&devnet, 1, 5);
+    let too_big = send_burner(&stranger, ids[1], ids[0], burner, 1_500_000).await;
+    // A grows past its snapshot too, so its reset shows.
+    let _: () = a
+        .raw_request("anvil_mine".into(), (U256::from(1),))
+        .await
+        .expect("mine");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("relayer.json");
+    let config = relayer_config(&devnet, &state, relay_chains(&devnet));
+    let relayer = RelayerHandle::start(config.clone()).expect("relayer");
+    let mut status = relayer.status.clone();
+    wait_for("the message to be parked", Duration::from_secs(30), || {
+        let s = status.borrow_and_update().clone();
+        async move { s.parked.len() == 1 }
+    })
+    .await;
+    relayer.stop().await;
+    // Both chains back to before the message; A's reset, noticed first, rescans B from block 0,
+    // which must not hide that B was reset too.
+    evm_revert(&a, snapshots.0).await;
+    evm_revert(&b, snapshots.1).await;
+    let heads = (
+        a.get_block_number().await.expect("head"),
+        b.get_block_number().await.expect("head"),
+    );
+    let relayer = RelayerHandle::start(config).expect("relayer");
+    wait_for(
+        "both chains rescanned and the parked message, gone from B, forgotten",
+        Duration::from_secs(30),
+        || {
+            let scanned = saved_cursor(&state, ids[0]) == heads.0 + 1
+                && saved_cursor(&state, ids[1]) == heads.1 + 1;
+            let parked = saved_state(&state)["parked"].as_array().map(Vec::len);
+            async move { scanned && parked == Some(0) }
+        },
+    )
+    .await;
+    let s = relayer.stop().await;
+    assert!(
+        s.pending_messages
+            .iter()
+            .chain(&s.dead)
+            .all(|m| m.hash != too_big.hash.to_string()),
+        "{s:?}"
     );
     devnet.shutdown().await;
 }

@@ -153,6 +153,8 @@ struct Relayer {
     pending: BTreeMap<MessageKey, Pending>,
     parked: BTreeMap<MessageKey, Parked>,
     dead: BTreeMap<MessageKey, Parked>,
+    /// Relayed in blocks of their destination not scanned yet (see [`State::relayed`]).
+    relayed: BTreeMap<MessageKey, Pending>,
     status: watch::Sender<RelayerStatus>,
     dirty: bool,
 }
@@ -263,6 +265,7 @@ impl Relayer {
         }
         let dead: BTreeMap<MessageKey, Parked> =
             state.dead.into_iter().map(|p| (p.key(), p)).collect();
+        let relayed = state.relayed.into_iter().map(|p| (p.key(), p)).collect();
         tracing::info!(target: "relayer", chains = chains.len(), pending = pending.len(), parked = parked.len(), dead = dead.len(), state = %config.state.display(), relay = config.relay, "relayer started");
         let relayer = Self {
             config,
@@ -271,6 +274,7 @@ impl Relayer {
             pending,
             parked,
             dead,
+            relayed,
             status,
             dirty: false,
         };
@@ -278,19 +282,22 @@ impl Relayer {
         relayer
     }
 
-    /// The hash of the message seen at `key` before (pending, parked or dead), if any.
+    /// The hash of the message seen at `key` before (pending, parked, dead or just relayed), if
+    /// any.
     fn known_hash(&self, key: &MessageKey) -> Option<alloy::primitives::B256> {
         self.pending
             .get(key)
             .map(|p| p.message.hash)
             .or_else(|| self.parked.get(key).map(|p| p.message.hash))
             .or_else(|| self.dead.get(key).map(|p| p.message.hash))
+            .or_else(|| self.relayed.get(key).map(|p| p.message.hash))
     }
 
     fn forget(&mut self, key: &MessageKey) {
         self.pending.remove(key);
         self.parked.remove(key);
         self.dead.remove(key);
+        self.relayed.remove(key);
         self.dirty = true;
     }
 
@@ -301,6 +308,7 @@ impl Relayer {
         self.pending.retain(|k, _| k.source != chain);
         self.parked.retain(|k, _| k.source != chain);
         self.dead.retain(|k, _| k.source != chain);
+        self.relayed.retain(|k, _| k.source != chain);
         self.dirty = true;
         before - (self.pending.len() + self.parked.len() + self.dead.len())
     }
@@ -347,6 +355,7 @@ impl Relayer {
             pending: self.pending.values().cloned().collect(),
             parked: self.parked.values().cloned().collect(),
             dead: self.dead.values().cloned().collect(),
+            relayed: self.relayed.values().cloned().collect(),
         };
         match state.save(&self.config.state) {
             Ok(()) => self.dirty = false,
@@ -476,11 +485,13 @@ impl Relayer {
                     self.status.send_modify(|s| s.relayed += 1);
                     tracing::info!(target: "relayer", source, destination, %hash, %tx, attempt = p.attempts + 1, "message relayed");
                     self.reachable(destination);
+                    self.relayed.insert(p.key(), p);
                 }
                 Outcome::AlreadyRelayed => {
                     self.status.send_modify(|s| s.already_relayed += 1);
                     tracing::info!(target: "relayer", source, destination, %hash, "message was already relayed");
                     self.reachable(destination);
+                    self.relayed.insert(p.key(), p);
                 }
                 Outcome::Attested => {
                     tracing::info!(target: "relayer", source, destination, %hash, "message attested; left for anyone to relay");

@@ -20,6 +20,11 @@ pub(super) struct Cursor {
     pub next_block: u64,
     /// The hash of block `next_block - 1` when it was read, to notice a chain that was reset.
     pub last_hash: Option<B256>,
+    /// The block read last (and its hash) before a rescan from block 0 that another chain's
+    /// reset asked for: still checked until the rescan passes it, so a reset of this chain too
+    /// is noticed.
+    #[serde(default)]
+    pub checkpoint: Option<(u64, B256)>,
 }
 
 /// Where a message's log is: unique per message on chains that are not reset.
@@ -161,6 +166,10 @@ pub(super) struct State {
     /// Dead letters.
     #[serde(default)]
     pub dead: Vec<Parked>,
+    /// Relayed (or found relayed) in a block the destination's scan has not covered yet: a
+    /// reset of the destination there would go unnoticed, so each is checked once it has.
+    #[serde(default)]
+    pub relayed: Vec<Pending>,
 }
 
 impl State {
@@ -284,6 +293,7 @@ mod tests {
                 Cursor {
                     next_block: 8,
                     last_hash: Some(B256::repeat_byte(1)),
+                    checkpoint: Some((30, B256::repeat_byte(2))),
                 },
             )]
             .into(),
@@ -293,6 +303,7 @@ mod tests {
                 kind: ParkKind::RetriesExhausted,
                 ..parked
             }],
+            relayed: vec![Pending::new(message(), 902)],
         };
         state.save(&path).expect("save");
         let back = State::load(&path);
@@ -310,6 +321,7 @@ mod tests {
             back.dead[0].report().kind.as_deref(),
             Some("retries_exhausted")
         );
+        assert_eq!(back.relayed[0].message, message());
     }
 
     #[test]
