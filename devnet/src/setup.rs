@@ -151,6 +151,38 @@ pub(crate) async fn prepare(
         );
     }
 
+    // The contracts, at the same address everywhere; first, so a config naming foreign code
+    // is refused before anything on its chains is changed.
+    let want = deploy::Addresses {
+        interop_pow: file
+            .contracts
+            .interop_pow
+            .unwrap_or_else(|| deploy::create2_address(&InteropPoW::BYTECODE)),
+        worker: file
+            .contracts
+            .worker
+            .unwrap_or_else(|| deploy::create2_address(&Worker::BYTECODE)),
+    };
+    for (chain, provider) in file.chains.iter().zip(&providers) {
+        for (name, at, init_code, code) in [
+            (
+                "InteropPoW",
+                want.interop_pow,
+                &InteropPoW::BYTECODE,
+                &InteropPoW::DEPLOYED_BYTECODE,
+            ),
+            (
+                "Worker",
+                want.worker,
+                &Worker::BYTECODE,
+                &Worker::DEPLOYED_BYTECODE,
+            ),
+        ] {
+            ensure_contract(provider, chain.chain_id, name, at, init_code, code).await?;
+        }
+        tracing::info!(target: "devnet", chain_id = chain.chain_id, interop_pow = %want.interop_pow, worker = %want.worker, "contracts ready");
+    }
+
     // Predeploys: which inboxes need attestations, and by whom.
     let mut relay_chains = Vec::new();
     for (chain, provider) in file.chains.iter().zip(&providers) {
@@ -208,27 +240,6 @@ pub(crate) async fn prepare(
         });
     }
 
-    // The contracts, at the same address everywhere.
-    let want = deploy::Addresses {
-        interop_pow: file
-            .contracts
-            .interop_pow
-            .unwrap_or_else(|| deploy::create2_address(&InteropPoW::BYTECODE)),
-        worker: file
-            .contracts
-            .worker
-            .unwrap_or_else(|| deploy::create2_address(&Worker::BYTECODE)),
-    };
-    for (chain, provider) in file.chains.iter().zip(&providers) {
-        for (at, init_code) in [
-            (want.interop_pow, &InteropPoW::BYTECODE),
-            (want.worker, &Worker::BYTECODE),
-        ] {
-            ensure_contract(provider, chain.chain_id, at, init_code).await?;
-        }
-        tracing::info!(target: "devnet", chain_id = chain.chain_id, interop_pow = %want.interop_pow, worker = %want.worker, "contracts ready");
-    }
-
     let attests = relay_chains.iter().any(|c| c.attest);
     Ok(Prepared {
         contracts: Contracts {
@@ -249,21 +260,31 @@ pub(crate) async fn prepare(
     })
 }
 
-/// Code at `at`, deploying it by CREATE2 when `at` is where the deployer would put it.
+/// This build's contract `name` at `at` (its runtime code, byte for byte: a config may name
+/// any address), deploying it by CREATE2 when `at` is where the deployer would put it.
 async fn ensure_contract(
     provider: &impl Provider,
     chain_id: u64,
+    name: &str,
     at: Address,
     init_code: &[u8],
+    code: &[u8],
 ) -> Result<(), DevnetError> {
     let err = |reason: String| DevnetError::Deploy { chain_id, reason };
-    if !provider
+    let found = provider
         .get_code_at(at)
         .await
-        .map_err(|e| err(e.to_string()))?
-        .is_empty()
-    {
+        .map_err(|e| err(e.to_string()))?;
+    if found.as_ref() == code {
         return Ok(());
+    }
+    if !found.is_empty() {
+        return Err(err(format!(
+            "the code at {at} is not this build's {name} ({} bytes, want {}): deploy this build's, \
+             or leave the address out of the config to use the CREATE2 one",
+            found.len(),
+            code.len()
+        )));
     }
     if at != deploy::create2_address(init_code) {
         return Err(err(format!(

@@ -213,6 +213,26 @@ async fn a_devnet_from_a_config_file_relays_between_chains_it_did_not_start() {
             .expect_err("shared key refused");
         assert!(err.to_string().contains(roles), "{err}");
     }
+    // A config naming an address with some other code there is refused, not trusted.
+    let impostor = Address::repeat_byte(0x77);
+    for c in &m.chains {
+        let chain = ProviderBuilder::new()
+            .connect_http(c.rpc_url.parse().expect("url"))
+            .erased();
+        let _: () = chain
+            .raw_request("anvil_setCode".into(), (impostor, "0x6001600055"))
+            .await
+            .expect("anvil_setCode");
+    }
+    let mut named = file.clone();
+    named.contracts.interop_pow = Some(impostor);
+    let err = interplay_devnet::spawn(Config::test().with_chains_file(named))
+        .await
+        .expect_err("foreign code refused");
+    assert!(
+        err.to_string().contains("not this build's InteropPoW"),
+        "{err}"
+    );
     let devnet = interplay_devnet::spawn(Config::test().with_chains_file(file))
         .await
         .expect("devnet on the bare chains");
