@@ -6,6 +6,16 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..');
 const binary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'devnet');
 
+/** One JSON-RPC call to a chain (anvil's own methods included); the whole response. */
+export async function rpc(url: string, method: string, params: unknown[] = []) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return res.json();
+}
+
 export type DevnetOptions = { chains: number; rpcPort: number; adminPort: number; noRelay?: boolean; blockTime?: string };
 
 export class TestDevnet {

@@ -2,7 +2,7 @@ import { test, expect } from '../fixtures';
 import { ChainsSide } from '../pages/chains';
 import { injectTestWallet, testWallet } from '../wallet/test-wallet';
 import { MANIFEST_URL } from '../ports';
-import { TestDevnet } from '../devnet';
+import { TestDevnet, rpc } from '../devnet';
 
 type Manifest = {
   chains: { chain_id: number; rpc_url: string }[];
@@ -226,12 +226,8 @@ test.describe('runs on devnets of their own', () => {
       // Relay now signs with dev account #3, which nothing else uses here: one relay per chain.
       const m = await (await fetch(devnet.manifestUrl)).json();
       for (const chain of m.chains) {
-        const res = await fetch(chain.rpc_url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [m.accounts[3].address, 'latest'] }),
-        });
-        expect(parseInt((await res.json()).result, 16), `relays sent on ${chain.chain_id}`).toBe(1);
+        const nonce = await rpc(chain.rpc_url, 'eth_getTransactionCount', [m.accounts[3].address, 'latest']);
+        expect(parseInt(nonce.result, 16), `relays sent on ${chain.chain_id}`).toBe(1);
       }
     } finally {
       // Leave the page first: its polls of a stopped devnet would log refused connections.
@@ -245,27 +241,21 @@ test.describe('runs on devnets of their own', () => {
     await devnet.start();
     try {
       const m = await (await fetch(devnet.manifestUrl)).json();
-      const a = m.chains[0].rpc_url;
-      const rpc = (method: string, params: unknown[]) =>
-        fetch(a, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-        }).then((r) => r.json());
+      const onA = (method: string, params: unknown[] = []) => rpc(m.chains[0].rpc_url, method, params);
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
       const chains = new ChainsSide(page);
       await chains.connect('burner');
       await chains.pickChains([901, 902], [901]);
       // Chain A stops mining, so the run waits in its pool; then the pool is emptied.
-      await rpc('evm_setIntervalMining', [0]);
+      await onA('evm_setIntervalMining', [0]);
       await chains.runButton.click();
       await expect(page.getByTestId('toast').filter({ hasText: 'Pending' })).toBeVisible();
-      await expect.poll(async () => (await rpc('txpool_status', [])).result.pending).toBe('0x1');
-      await rpc('anvil_dropAllTransactions', []);
+      await expect.poll(async () => (await onA('txpool_status')).result.pending).toBe('0x1');
+      await onA('anvil_dropAllTransactions');
       await expect(chains.runError).toContainText('is gone');
       await expect(page.getByTestId('toast').filter({ hasText: 'Dropped' })).toBeVisible();
       await expect(page.getByTestId('recent-txs')).toContainText('dropped');
-      await rpc('evm_setIntervalMining', [1]);
+      await onA('evm_setIntervalMining', [1]);
       await chains.runButton.click();
       await chains.expectComplete(901, [901]);
     } finally {
@@ -279,12 +269,6 @@ test.describe('runs on devnets of their own', () => {
     await devnet.start();
     try {
       const m = await (await fetch(devnet.manifestUrl)).json();
-      const rpc = (url: string, method: string, params: unknown[]) =>
-        fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-        }).then((r) => r.json());
       // A relayed request to an address without code "succeeds", and nothing ever reports.
       await rpc(m.chains[1].rpc_url, 'anvil_setCode', [m.contracts.worker, '0x']);
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
@@ -315,13 +299,8 @@ test.describe('a devnet that goes away', () => {
     await devnet.start();
     try {
       const m = await (await fetch(devnet.manifestUrl)).json();
-      const rpc = (method: string, params: unknown[]) =>
-        fetch(m.chains[0].rpc_url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-        }).then((r) => r.json());
-      const before = (await rpc('evm_snapshot', [])).result;
+      const onA = (method: string, params: unknown[] = []) => rpc(m.chains[0].rpc_url, method, params);
+      const before = (await onA('evm_snapshot')).result;
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
       const chains = new ChainsSide(page);
       await chains.connect('burner');
@@ -338,8 +317,8 @@ test.describe('a devnet that goes away', () => {
       let holding = true;
       await page.route(isA, (route) => (holding ? held.push(route) : route.continue()));
       await expect.poll(() => held.length).toBeGreaterThan(0);
-      expect((await rpc('evm_revert', [before])).result).toBe(true);
-      await rpc('anvil_mine', ['0x64']);
+      expect((await onA('evm_revert', [before])).result).toBe(true);
+      await onA('anvil_mine', ['0x64']);
       holding = false;
       for (const route of held) await route.continue();
       await page.unroute(isA);
