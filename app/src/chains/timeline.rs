@@ -8,8 +8,11 @@ use alloy::primitives::{Address, B256, TxHash, U256};
 
 use super::events::{ChainEvent, EventKind, Seen};
 
-/// A message not relayed within this many of its destination's blocks is flagged stuck.
+/// A message not relayed within this many of its destination's blocks is flagged stuck...
 pub const STUCK_AFTER_BLOCKS: u64 = 5;
+/// ...and, when the app saw it sent, this long after: five 200 ms blocks are only a second,
+/// which a busy relayer may need.
+pub const STUCK_AFTER_MS: f64 = 3_000.0;
 
 /// A run is known by its chain A and its id there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,6 +117,18 @@ impl RunTimeline {
         heads: &BTreeMap<u64, u64>,
         interop_pow: Address,
     ) -> Option<Self> {
+        Self::build_at(key, events, heads, interop_pow, None)
+    }
+
+    /// [`Self::build`] at `now_ms` (the app's clock), which holds back the stuck flag of a
+    /// message seen sent less than [`STUCK_AFTER_MS`] ago.
+    pub fn build_at(
+        key: RunKey,
+        events: &[ChainEvent],
+        heads: &BTreeMap<u64, u64>,
+        interop_pow: Address,
+        now_ms: Option<f64>,
+    ) -> Option<Self> {
         let (seen, requester, worker, chains, start, end, target) =
             events.iter().find_map(|e| match &e.kind {
                 EventKind::RunStarted {
@@ -156,7 +171,12 @@ impl RunTimeline {
                 }
                 _ => None,
             });
+            let long_enough = match (now_ms, sent.seen.at_ms) {
+                (Some(now), Some(at)) => now - at >= STUCK_AFTER_MS,
+                _ => true,
+            };
             let stuck = relayed.is_none()
+                && long_enough
                 && match (destination_head, heads.get(destination)) {
                     (Some(then), Some(now)) => *now >= then + STUCK_AFTER_BLOCKS,
                     _ => false,
@@ -469,6 +489,24 @@ mod tests {
             RunTimeline::build(key(), &reversed, &heads, POW),
             RunTimeline::build(key(), &events, &heads, POW)
         );
+    }
+
+    #[test]
+    fn on_fast_blocks_a_message_seen_sent_is_stuck_only_after_a_few_seconds_too() {
+        let events = full_run()[..4].to_vec();
+        let later = BTreeMap::from([(A, 10), (B, 20 + STUCK_AFTER_BLOCKS)]);
+        let sent_at = events
+            .iter()
+            .find_map(|e| matches!(e.kind, EventKind::Sent { .. }).then_some(e.seen.at_ms))
+            .flatten()
+            .expect("seen live");
+        let at =
+            |ms: f64| RunTimeline::build_at(key(), &events, &later, POW, Some(ms)).expect("run");
+        assert!(
+            at(sent_at + 1_000.0).legs[1].1.stuck_hop().is_none(),
+            "blocks, but 1 s"
+        );
+        assert!(at(sent_at + STUCK_AFTER_MS).legs[1].1.stuck_hop().is_some());
     }
 
     #[test]

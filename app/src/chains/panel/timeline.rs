@@ -50,9 +50,11 @@ pub fn RunView() -> impl IntoView {
             .with(|c| c.as_ref().and_then(|c| c.addresses))?
             .interop_pow;
         let heads = chains.heads();
-        chains
-            .events
-            .with(|events| RunTimeline::build(key, events, &heads, pow))
+        chains.events.with(|events| {
+            // Each new block re-runs this, so the time floor of "stuck" is seen to pass.
+            let now = Some(js_sys::Date::now());
+            RunTimeline::build_at(key, events, &heads, pow, now)
+        })
     });
     let waiting = move || ui.selected.get().is_some() && timeline.with(Option::is_none);
     view! {
