@@ -250,25 +250,6 @@ async fn a_devnet_from_a_config_file_relays_between_chains_it_did_not_start() {
     bare.shutdown().await;
 }
 
-/// The run's request to B, as a relayer reads it from the run's receipt on chain `source`.
-async fn request_in(
-    a: &DynProvider,
-    receipt: &alloy::rpc::types::TransactionReceipt,
-    source: u64,
-) -> SentMessage {
-    let block = a
-        .get_block_by_number(receipt.block_number.expect("mined").into())
-        .await
-        .expect("rpc")
-        .expect("block");
-    receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| SentMessage::from_log(l, source, block.header.timestamp))
-        .expect("the request to B")
-}
-
 #[tokio::test]
 async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand() {
     let devnet = interplay_devnet::spawn(
@@ -286,7 +267,7 @@ async fn with_no_relay_the_supervisor_still_attests_so_anyone_can_relay_by_hand(
         ids,
     } = on_chain_a(&devnet);
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let request = request_in(&a, &receipt, ids[0]).await;
+    let request = message_in(&a, &receipt, ids[0]).await;
     let b = user(&devnet, 1, 3);
     let inbox = CrossL2Inbox::new(CROSS_L2_INBOX, b.clone());
     wait_for(
@@ -1172,7 +1153,7 @@ async fn a_stranger_s_flood_of_messages_does_not_queue_ahead_of_others() {
         flood.push(send_burner(&stranger, ids[0], ids[1], burner, 40_000).await);
     }
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let request = request_in(&a, &receipt, ids[0]).await;
+    let request = message_in(&a, &receipt, ids[0]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let relayer = RelayerHandle::start(relayer_config(
         &devnet,
@@ -1231,7 +1212,7 @@ async fn a_new_message_where_an_old_one_was_seen_is_relayed_not_skipped() {
         ids,
     } = on_chain_a(&devnet);
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let request = request_in(&a, &receipt, ids[0]).await;
+    let request = message_in(&a, &receipt, ids[0]).await;
     // Saved by a relayer of an earlier life of chain A: another message at the request's place.
     let old = SentMessage {
         payload: Bytes::from_static(b"an older message"),
@@ -1309,7 +1290,7 @@ async fn messages_relayed_to_a_chain_that_is_then_reset_are_relayed_again() {
     let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
         .expect("relayer");
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let request = request_in(&a, &receipt, ids[0]).await;
+    let request = message_in(&a, &receipt, ids[0]).await;
     wait_for("the run to complete", Duration::from_secs(60), || async {
         reported(&pow, run).await == 2
     })
@@ -1372,7 +1353,7 @@ async fn a_relay_taken_by_a_reset_before_the_relayer_scanned_its_block_is_relaye
     let relayer = RelayerHandle::start(relayer_config(&devnet, &state, relay_chains(&devnet)))
         .expect("relayer");
     let (run, receipt) = start_run(&pow, worker, &ids).await.expect("run");
-    let request = request_in(&a, &receipt, ids[0]).await;
+    let request = message_in(&a, &receipt, ids[0]).await;
     wait_for("the run to complete", Duration::from_secs(60), || async {
         reported(&pow, run).await == 2
     })

@@ -185,6 +185,15 @@ pub async fn send_message(
     let receipt = send_mined(messenger.sendMessage(U256::from(to), target, data))
         .await
         .expect("send the message");
+    message_in(a, &receipt, source).await
+}
+
+/// The first message a receipt on chain `source` sent, as a relayer reads it from the log.
+pub async fn message_in(
+    a: &DynProvider,
+    receipt: &alloy::rpc::types::TransactionReceipt,
+    source: u64,
+) -> SentMessage {
     let block = a
         .get_block_by_number(receipt.block_number.expect("mined").into())
         .await
@@ -195,7 +204,7 @@ pub async fn send_message(
         .logs()
         .iter()
         .find_map(|l| SentMessage::from_log(l, source, block.header.timestamp))
-        .expect("SentMessage")
+        .expect("a SentMessage in the receipt")
 }
 
 /// Asks the burner on `to` for `turns` in a message from `source`.
