@@ -2,6 +2,7 @@
 // real devnet binary the harness built, on ports away from the harness's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { Page } from '@playwright/test';
 
 const root = path.resolve(__dirname, '..');
 const binary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'devnet');
@@ -57,5 +58,18 @@ export class TestDevnet {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
+  }
+}
+
+/** Runs `body` against a devnet of its own, then stops it, leaving the page first: its polls of
+ * a stopped devnet would log refused connections. */
+export async function onDevnet(page: Page, opts: DevnetOptions, body: (devnet: TestDevnet) => Promise<void>) {
+  const devnet = new TestDevnet(opts);
+  await devnet.start();
+  try {
+    await body(devnet);
+  } finally {
+    await page.goto('about:blank');
+    await devnet.stop();
   }
 }

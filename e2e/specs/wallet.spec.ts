@@ -2,7 +2,7 @@ import { test, expect } from '../fixtures';
 import { ChainsSide } from '../pages/chains';
 import { injectTestWallet, testWallet } from '../wallet/test-wallet';
 import { MANIFEST_URL } from '../ports';
-import { TestDevnet, rpc } from '../devnet';
+import { TestDevnet, onDevnet, rpc } from '../devnet';
 
 type Manifest = {
   chains: { chain_id: number; rpc_url: string }[];
@@ -186,9 +186,7 @@ test.describe('runs on devnets of their own', () => {
   // Each starts a devnet (chains, deploys) before its run.
   test.describe.configure({ timeout: 180_000 });
   test('a 4-chain run shows every step for every chain', async ({ page, playground }) => {
-    const devnet = new TestDevnet({ chains: 4, rpcPort: 19600, adminPort: 18500 });
-    await devnet.start();
-    try {
+    await onDevnet(page, { chains: 4, rpcPort: 19600, adminPort: 18500 }, async (devnet) => {
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
       const chains = new ChainsSide(page);
       await chains.connect('burner');
@@ -196,17 +194,11 @@ test.describe('runs on devnets of their own', () => {
       await chains.pickChains(all, all);
       await chains.runButton.click();
       await chains.expectComplete(901, all);
-    } finally {
-      // Leave the page first: its polls of a stopped devnet would log refused connections.
-      await page.goto('about:blank');
-      await devnet.stop();
-    }
+    });
   });
 
   test('with no relayer a message is flagged stuck, and Relay now completes the run', async ({ page }) => {
-    const devnet = new TestDevnet({ chains: 2, rpcPort: 19610, adminPort: 18510, noRelay: true });
-    await devnet.start();
-    try {
+    await onDevnet(page, { chains: 2, rpcPort: 19610, adminPort: 18510, noRelay: true }, async (devnet) => {
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
       const chains = new ChainsSide(page);
       await chains.connect('burner');
@@ -229,17 +221,11 @@ test.describe('runs on devnets of their own', () => {
         const nonce = await rpc(chain.rpc_url, 'eth_getTransactionCount', [m.accounts[3].address, 'latest']);
         expect(parseInt(nonce.result, 16), `relays sent on ${chain.chain_id}`).toBe(1);
       }
-    } finally {
-      // Leave the page first: its polls of a stopped devnet would log refused connections.
-      await page.goto('about:blank');
-      await devnet.stop();
-    }
+    });
   });
 
   test('a run dropped from the pool (as by a restart) is reported gone, and the next one goes through', async ({ page }) => {
-    const devnet = new TestDevnet({ chains: 2, rpcPort: 19640, adminPort: 18540 });
-    await devnet.start();
-    try {
+    await onDevnet(page, { chains: 2, rpcPort: 19640, adminPort: 18540 }, async (devnet) => {
       const m = await (await fetch(devnet.manifestUrl)).json();
       const onA = (method: string, params: unknown[] = []) => rpc(m.chains[0].rpc_url, method, params);
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
@@ -258,16 +244,11 @@ test.describe('runs on devnets of their own', () => {
       await onA('evm_setIntervalMining', [1]);
       await chains.runButton.click();
       await chains.expectComplete(901, [901]);
-    } finally {
-      await page.goto('about:blank');
-      await devnet.stop();
-    }
+    });
   });
 
   test('a chain without the Worker is named before anything is signed, and the other chains still run', async ({ page }) => {
-    const devnet = new TestDevnet({ chains: 2, rpcPort: 19630, adminPort: 18530 });
-    await devnet.start();
-    try {
+    await onDevnet(page, { chains: 2, rpcPort: 19630, adminPort: 18530 }, async (devnet) => {
       const m = await (await fetch(devnet.manifestUrl)).json();
       // A relayed request to an address without code "succeeds", and nothing ever reports.
       await rpc(m.chains[1].rpc_url, 'anvil_setCode', [m.contracts.worker, '0x']);
@@ -282,10 +263,7 @@ test.describe('runs on devnets of their own', () => {
       await chains.runButton.click();
       await chains.expectComplete(901, [901]);
       await expect(chains.runError).toHaveCount(0);
-    } finally {
-      await page.goto('about:blank');
-      await devnet.stop();
-    }
+    });
   });
 });
 
@@ -295,9 +273,7 @@ test.describe('a devnet that goes away', () => {
   test.use({ allowConsoleErrors: /ERR_CONNECTION_REFUSED|Failed to fetch|Failed to load resource/ });
 
   test('a chain reset and re-mined past where the page had read is read again from block 0', async ({ page }) => {
-    const devnet = new TestDevnet({ chains: 2, rpcPort: 19650, adminPort: 18550 });
-    await devnet.start();
-    try {
+    await onDevnet(page, { chains: 2, rpcPort: 19650, adminPort: 18550 }, async (devnet) => {
       const m = await (await fetch(devnet.manifestUrl)).json();
       const onA = (method: string, params: unknown[] = []) => rpc(m.chains[0].rpc_url, method, params);
       const before = (await onA('evm_snapshot')).result;
@@ -325,10 +301,7 @@ test.describe('a devnet that goes away', () => {
       // The run is gone from chain A, so from the page.
       await expect(run).toHaveCount(0);
       await expect(page.getByTestId('history-empty')).toBeVisible();
-    } finally {
-      await page.goto('about:blank');
-      await devnet.stop();
-    }
+    });
   });
 
   test('a manifest from another machine is flagged before anything is used', async ({ page }) => {
