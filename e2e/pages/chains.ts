@@ -58,4 +58,16 @@ export class ChainsSide {
     }
     await expect(this.total).toContainText(/all results [\d.]+ s after run was mined/);
   }
+
+  verdict(chain: number) {
+    return this.timeline.getByTestId(`verdict-${chain}`);
+  }
+
+  /** Every chain's report checked against its block and recomputed on the browser cores. */
+  async expectVerified(chains: number[], timeout = 60_000) {
+    for (const chain of chains) {
+      await expect(this.verdict(chain)).toHaveAttribute('data-state', 'verified', { timeout });
+      await expect(this.verdict(chain).getByTestId('verdict-badge')).toHaveText(/^verified · \d+ results$/);
+    }
+  }
 }

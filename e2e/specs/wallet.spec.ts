@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { test, expect } from '../fixtures';
 import { ChainsSide } from '../pages/chains';
 import { injectTestWallet, testWallet } from '../wallet/test-wallet';
@@ -34,8 +36,37 @@ test.describe('wallet-signed runs', () => {
     await expect(page.getByTestId('run-estimate').first()).toHaveText(/^\d{2,3},\d{3}$/);
     await expect(page.getByTestId('toast').filter({ hasText: 'Mined' })).toBeVisible({ timeout: 30_000 });
     await chains.expectComplete(901, [901, 902]);
+    await chains.expectVerified([901, 902]);
     await expect(chains.runError).toHaveCount(0);
     await expect(page.getByTestId('remote-devnet')).toHaveCount(0);
+  });
+
+  test('a run with a lying worker is marked invalid, naming the result made up and the one left out', async ({ page, playground }) => {
+    // InteropPoW takes any worker: place the test-only LyingWorker at one address on each chain.
+    const m = await manifest();
+    const liar = '0x' + '4c'.repeat(20);
+    const artifact = JSON.parse(fs.readFileSync(path.join(__dirname, '../../contracts/artifacts/LyingWorker.json'), 'utf8'));
+    for (const c of m.chains) await rpc(c.rpc_url, 'anvil_setCode', [liar, artifact.deployedBytecode.object]);
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('burner');
+    await chains.pickChains([901, 902], [901, 902]);
+    await page.getByTestId('run-worker').fill(liar);
+    // Two zero bits: about 64 results in 255, so there is always one to leave out.
+    await page.getByTestId('work-custom').check();
+    await page.getByTestId('work-bits').fill('2');
+    await chains.runButton.click();
+    await expect(chains.total).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
+    for (const chain of [901, 902]) {
+      const verdict = chains.verdict(chain);
+      await expect(verdict).toHaveAttribute('data-state', 'invalid', { timeout: 60_000 });
+      const problems = verdict.getByTestId('verdict-problems');
+      await expect(problems).toContainText(/result 0 \(index \d+\) hashes to 0x[0-9a-f]{64}, not below the run's target/);
+      await expect(problems).toContainText(/index \d+ is a result \(browser cores found it\) that the report left out/);
+    }
+    await page.getByTestId('run-worker').fill('0x12');
+    await chains.runButton.click();
+    await expect(chains.runError).toContainText('20-byte address');
   });
 
   test('a rejected signature is a calm state, and the next attempt succeeds', async ({ page, playground }) => {
@@ -194,6 +225,7 @@ test.describe('runs on devnets of their own', () => {
       await chains.pickChains(all, all);
       await chains.runButton.click();
       await chains.expectComplete(901, all);
+      await chains.expectVerified(all);
     });
   });
 
@@ -224,7 +256,7 @@ test.describe('runs on devnets of their own', () => {
     });
   });
 
-  test('a run dropped from the pool (as by a restart) is reported gone, and the next one goes through', async ({ page }) => {
+  test('a run dropped from the pool (as by a restart) is reported gone; the next waits across a reload and is followed until mined', async ({ page }) => {
     await onDevnet(page, { chains: 2, rpcPort: 19640, adminPort: 18540 }, async (devnet) => {
       const m = await (await fetch(devnet.manifestUrl)).json();
       const onA = (method: string, params: unknown[] = []) => rpc(m.chains[0].rpc_url, method, params);
@@ -241,9 +273,16 @@ test.describe('runs on devnets of their own', () => {
       await expect(chains.runError).toContainText('is gone');
       await expect(page.getByTestId('toast').filter({ hasText: 'Dropped' })).toBeVisible();
       await expect(page.getByTestId('recent-txs')).toContainText('dropped');
-      await onA('evm_setIntervalMining', [1]);
+      // The next run waits in the pool across a reload: the page goes on following it.
       await chains.runButton.click();
-      await chains.expectComplete(901, [901]);
+      await expect.poll(async () => (await onA('txpool_status')).result.pending).toBe('0x1');
+      await page.reload();
+      const newest = page.getByTestId('recent-txs').locator('li').first();
+      await expect(newest).toContainText('run on 901 on chain 901 · pending');
+      await onA('evm_setIntervalMining', [1]);
+      await expect(newest).toContainText(/mined in #\d+/);
+      await expect(page.getByTestId('recent-txs').locator('li').nth(1)).toContainText('dropped');
+      await expect(page.getByTestId('history-run-901-1')).toBeVisible();
     });
   });
 

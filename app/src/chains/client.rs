@@ -118,10 +118,21 @@ impl Clients {
     /// Fails with [`ChainError::ContractsMissing`] when chain A has no InteropPoW, or a chain
     /// of the run no Worker: a request to an address without code "succeeds" and nothing
     /// ever reports.
-    pub async fn check_contracts(&self, chain_a: u64, chains: &[u64]) -> Result<(), ChainError> {
+    /// `worker` is the run's (the devnet's Worker unless the form names another).
+    pub async fn check_contracts(
+        &self,
+        chain_a: u64,
+        chains: &[u64],
+        worker: Address,
+    ) -> Result<(), ChainError> {
         let addresses = self.addresses()?;
+        let name = if worker == addresses.worker {
+            "Worker"
+        } else {
+            "the run's worker"
+        };
         let wanted = std::iter::once((chain_a, addresses.interop_pow, "InteropPoW"))
-            .chain(chains.iter().map(|&c| (c, addresses.worker, "Worker")));
+            .chain(chains.iter().map(|&c| (c, worker, name)));
         let checks = wanted.map(|(chain_id, address, contract)| async move {
             let chain = self.chain(chain_id)?;
             let code = chain

@@ -8,6 +8,7 @@
 //! - [`wallet`]: EIP-6963 wallets, the devnet burner, the EIP-1193 transport
 //! - [`runs`]: the run form, simulation, sending, recent transactions
 //! - [`relay`]: relaying a stuck message by hand
+//! - [`verify`]: checking a chain's report against its own block and the browser cores (pure)
 //! - [`panel`]: the Chains panel's components
 
 pub mod client;
@@ -20,6 +21,7 @@ pub mod runs;
 pub mod state;
 pub mod storage;
 pub mod timeline;
+pub mod verify;
 pub mod wallet;
 pub mod watch;
 

@@ -38,6 +38,9 @@ pub struct RunRequest {
     pub chain_a: u64,
     pub chains: Vec<u64>,
     pub work: Work,
+    /// Another worker than the devnet's: `InteropPoW` takes any, which is why reports are
+    /// verified.
+    pub worker: Option<Address>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +55,20 @@ pub enum FormError {
     RangeTooLarge,
     #[error("difficulty is 1 to 255 leading zero bits")]
     BadBits,
+    #[error("the worker must be a 0x-prefixed 20-byte address, or empty for the devnet's")]
+    BadWorker,
+}
+
+/// The form's worker field: empty for the devnet's Worker.
+pub fn parse_worker(text: &str) -> Result<Option<Address>, FormError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.starts_with("0x") {
+        return Err(FormError::BadWorker);
+    }
+    text.parse().map(Some).map_err(|_| FormError::BadWorker)
 }
 
 /// Reads the run form; `selected` in the manifest's order.
@@ -94,6 +111,7 @@ pub fn parse_form(
         chain_a,
         chains: selected,
         work,
+        worker: None,
     })
 }
 
@@ -304,6 +322,18 @@ pub fn remember(list: &mut Vec<TxRecord>, record: TxRecord) {
     list.truncate(RECENT);
 }
 
+/// Sets the status of the recorded `hash` where it stands in the list (a recheck after a reload
+/// must not reorder what the user saw); false when it is not there.
+pub fn update_status(list: &mut [TxRecord], hash: TxHash, status: TxStatus) -> bool {
+    match list.iter_mut().find(|r| r.hash == hash) {
+        Some(record) => {
+            record.status = status;
+            true
+        }
+        None => false,
+    }
+}
+
 /// Waits for the receipt over our RPC, block by block; returns it with what it says.
 pub async fn wait_mined(
     clients: &Clients,
@@ -387,6 +417,15 @@ mod tests {
     }
 
     #[test]
+    fn the_worker_is_the_devnets_unless_given() {
+        assert_eq!(parse_worker("  "), Ok(None));
+        let other = Address::repeat_byte(0x42);
+        assert_eq!(parse_worker(&format!(" {other} ")), Ok(Some(other)));
+        assert_eq!(parse_worker("0x12"), Err(FormError::BadWorker));
+        assert_eq!(parse_worker(&"42".repeat(20)), Err(FormError::BadWorker));
+    }
+
+    #[test]
     fn calldata_calls_run_or_run_work() {
         let worker = Address::repeat_byte(1);
         let seed = parse_form(901, vec![901, 902], None).expect("valid");
@@ -441,5 +480,32 @@ mod tests {
         remember(&mut list, again.clone());
         assert_eq!(list[0], again);
         assert_eq!(list.len(), RECENT);
+    }
+
+    #[test]
+    fn a_status_update_keeps_the_order() {
+        let record = |i: u8| TxRecord {
+            hash: TxHash::repeat_byte(i),
+            chain: 901,
+            label: format!("run {i}"),
+            status: TxStatus::Pending,
+        };
+        let mut list = vec![record(1), record(2), record(3)];
+        assert!(update_status(
+            &mut list,
+            TxHash::repeat_byte(2),
+            TxStatus::Dropped
+        ));
+        assert_eq!(list[1].status, TxStatus::Dropped);
+        assert_eq!(list[0].status, TxStatus::Pending);
+        assert_eq!(
+            list.iter().map(|r| r.hash[0]).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(!update_status(
+            &mut list,
+            TxHash::repeat_byte(9),
+            TxStatus::Dropped
+        ));
     }
 }

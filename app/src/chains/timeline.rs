@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::{Address, B256, TxHash, U256};
+use alloy::primitives::{Address, B256, Bytes, TxHash, U256};
 
 use super::events::{ChainEvent, EventKind, Seen};
 
@@ -63,6 +63,8 @@ pub struct Leg {
     pub worker_ran: Option<(Step, u64)>,
     pub report: Option<Hop>,
     pub stored: Option<(Step, usize)>,
+    /// What the chain reported, as stored on A: its seed and `found` (start, 2-byte offsets).
+    pub claim: Option<(B256, Bytes)>,
 }
 
 impl Leg {
@@ -219,26 +221,32 @@ impl RunTimeline {
                     EventKind::Mined { results, .. } => Some((Step::from(&e.seen), results)),
                     _ => None,
                 });
+                // In the same transaction as the worker's run: found whether or not the worker
+                // is the devnet's (another emits no `Mined` that we know of).
                 let report = (chain != a)
                     .then(|| {
-                        mined.and_then(|m| {
+                        ran_in.and_then(|tx| {
                             events.iter().find(|e| {
                                 e.seen.chain == chain
-                                    && e.seen.tx == m.seen.tx
+                                    && e.seen.tx == tx
                                     && matches!(&e.kind, EventKind::Sent { destination, target, .. } if *destination == a && *target == interop_pow)
                             })
                         })
                     })
                     .flatten()
                     .and_then(hop);
-                let stored = events.iter().find_map(|e| match &e.kind {
+                let reported = events.iter().find_map(|e| match &e.kind {
                     EventKind::Reported {
-                        run_id, chain_id, found, ..
+                        run_id, chain_id, seed, found,
                     } if e.seen.chain == a && *run_id == key.run_id && *chain_id == chain => {
-                        Some((Step::from(&e.seen), found.len().saturating_sub(8) / 2))
+                        Some((Step::from(&e.seen), *seed, found.clone()))
                     }
                     _ => None,
                 });
+                let stored = reported
+                    .as_ref()
+                    .map(|(step, _, found)| (step.clone(), found.len().saturating_sub(8) / 2));
+                let claim = reported.map(|(_, seed, found)| (seed, found));
                 (
                     chain,
                     Leg {
@@ -246,6 +254,7 @@ impl RunTimeline {
                         worker_ran,
                         report,
                         stored,
+                        claim,
                     },
                 )
             })
@@ -557,6 +566,42 @@ mod tests {
             Some(B256::repeat_byte(0x22))
         );
         assert!(t.complete());
+    }
+
+    #[test]
+    fn a_worker_that_logs_no_mined_still_has_its_report_followed_and_its_block_known() {
+        // Another worker than the devnet's: no `Mined` we decode, but its report leaves in the
+        // relay of its request, and that relay is the block its seed must come from.
+        let events: Vec<_> = full_run()
+            .into_iter()
+            .filter(|e| !matches!(e.kind, EventKind::Mined { .. }))
+            .collect();
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run seen");
+        let remote = &t.legs[1].1;
+        assert!(remote.worker_ran.is_none());
+        assert_eq!(
+            remote.report.as_ref().map(|h| h.hash),
+            Some(B256::repeat_byte(0x22))
+        );
+        assert!(t.complete());
+        assert_eq!(
+            remote.claim.as_ref().map(|(_, found)| found.len()),
+            Some(8 + 2 * 5)
+        );
+        assert_eq!(
+            crate::chains::verify::ran_in(&t),
+            [
+                crate::chains::verify::RanIn {
+                    chain: A,
+                    block: 10
+                },
+                crate::chains::verify::RanIn {
+                    chain: B,
+                    block: 21
+                }
+            ]
+        );
     }
 
     #[test]

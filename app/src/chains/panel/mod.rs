@@ -6,12 +6,17 @@ mod history;
 mod run_form;
 mod timeline;
 mod toasts;
+mod verification;
 mod wallet;
 
 use leptos::prelude::*;
 
 use super::{
-    runs::TxRecord, state::ChainsState, storage, timeline::RunKey, wallet::WalletState,
+    runs::{TxRecord, TxStatus},
+    state::ChainsState,
+    storage,
+    timeline::RunKey,
+    wallet::WalletState,
     watch::use_chain_watch,
 };
 
@@ -27,6 +32,8 @@ pub struct RunsUi {
     pub txs: RwSignal<Vec<TxRecord>>,
     pub selected: RwSignal<Option<RunKey>>,
     pub toasts: RwSignal<Vec<toasts::Toast>>,
+    /// Pending transactions this page is already waiting on.
+    watching: StoredValue<std::collections::BTreeSet<alloy::primitives::TxHash>>,
 }
 
 impl RunsUi {
@@ -41,12 +48,50 @@ impl RunsUi {
             txs: RwSignal::new(storage::load(SAVED_TXS).unwrap_or_default()),
             selected: RwSignal::new(selected),
             toasts: RwSignal::new(Vec::new()),
+            watching: StoredValue::new(Default::default()),
         }
     }
 
     pub fn remember(&self, record: TxRecord) {
         self.txs.update(|list| super::runs::remember(list, record));
         storage::save(SAVED_TXS, &self.txs.get_untracked());
+    }
+
+    /// Follows every transaction the list still shows as pending (sent before a reload, or
+    /// before the devnet went away) until it is mined, reverted or dropped.
+    fn recheck_pending(&self, clients: &super::client::Clients) {
+        let pending: Vec<_> = self.txs.with_untracked(|list| {
+            list.iter()
+                .filter(|r| r.status == TxStatus::Pending && clients.chain(r.chain).is_ok())
+                .map(|r| (r.hash, r.chain))
+                .collect()
+        });
+        for (hash, chain) in pending {
+            if !self
+                .watching
+                .try_update_value(|w| w.insert(hash))
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            let (ui, clients) = (*self, clients.clone());
+            leptos::task::spawn_local(async move {
+                let status = match super::runs::wait_mined(&clients, chain, hash).await {
+                    Ok((status, _)) => Some(status),
+                    Err(super::runs::RunError::Dropped { .. }) => Some(TxStatus::Dropped),
+                    Err(_) => None,
+                };
+                if let Some(status) = status {
+                    ui.txs.update(|list| {
+                        super::runs::update_status(list, hash, status);
+                    });
+                    storage::save(SAVED_TXS, &ui.txs.get_untracked());
+                }
+                ui.watching.update_value(|w| {
+                    w.remove(&hash);
+                });
+            });
+        }
     }
 
     pub fn select(&self, key: RunKey) {
@@ -62,6 +107,12 @@ pub fn ChainsPanel() -> impl IntoView {
     let ui = RunsUi::new();
     provide_context(ui);
     use_chain_watch(state, wallet);
+    // Once per set of clients (the devnet read, or read again after it came back).
+    Effect::new(move |_| {
+        if let Some(clients) = state.clients.get() {
+            ui.recheck_pending(&clients);
+        }
+    });
     wallet.start();
     let problem = move || match state.manifest.get() {
         Some(Err(err)) => Some(

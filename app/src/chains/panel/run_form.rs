@@ -47,6 +47,7 @@ pub fn RunForm() -> impl IntoView {
     let start = RwSignal::new("0".to_owned());
     let end = RwSignal::new("255".to_owned());
     let bits = RwSignal::new("6".to_owned());
+    let worker = RwSignal::new(String::new());
     let stage = RwSignal::new(Stage::Idle);
     let next_toast = StoredValue::new(0u64);
     // Every chain picked by default, once they are known (once: then the user decides).
@@ -95,6 +96,12 @@ pub fn RunForm() -> impl IntoView {
                 .get_untracked()
                 .then_some((s.as_str(), e.as_str(), b.as_str())),
         );
+        let form = form.and_then(|r| {
+            Ok(runs::RunRequest {
+                worker: runs::parse_worker(&worker.get_untracked())?,
+                ..r
+            })
+        });
         let request = match form {
             Ok(r) => r,
             Err(err) => {
@@ -207,6 +214,14 @@ pub fn RunForm() -> impl IntoView {
                     <label>"difficulty " <input data-testid="work-bits" inputmode="numeric" prop:value=bits on:input=move |ev| bits.set(event_target_value(&ev))/>" zero bits"</label>
                 </div>
             </Show>
+            <div class="field">
+                <label class="label" for="run-worker">"Worker"</label>
+                <div>
+                    <input id="run-worker" data-testid="run-worker" class="address" spellcheck="false"
+                        placeholder="the devnet's Worker" prop:value=worker on:input=move |ev| worker.set(event_target_value(&ev))/>
+                    <p class="muted small">"InteropPoW accepts any worker address: every report is verified below, against the chain and the browser cores."</p>
+                </div>
+            </div>
             <button class="primary" data-testid="run-button" on:click=run
                 disabled=move || busy() || wallet.account().is_none() || chains.clients.with(Option::is_none)>
                 {move || if busy() { "Working…" } else { "Simulate and run" }}
@@ -226,7 +241,8 @@ async fn start_run(
 ) -> Result<(), RunError> {
     stage.set(Stage::Simulating);
     let a = request.chain_a;
-    clients.check_contracts(a, &request.chains).await?;
+    let worker = request.worker.unwrap_or(clients.addresses()?.worker);
+    clients.check_contracts(a, &request.chains, worker).await?;
     let addresses = clients.addresses()?;
     let writer = wallet.writer(&clients, a)?;
     let prepared = runs::prepare(
@@ -234,7 +250,7 @@ async fn start_run(
         a,
         writer.from,
         addresses.interop_pow,
-        request.calldata(addresses.worker),
+        request.calldata(worker),
     )
     .await?;
     let gas = prepared.gas_estimate;

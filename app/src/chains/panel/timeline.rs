@@ -65,6 +65,7 @@ pub fn RunView() -> impl IntoView {
                     <p class="muted" data-testid="timeline-loading">"Reading the run from chain…"</p>
                 </Show>
                 {move || timeline.get().map(|t| view! { <TimelineTable t=t/> })}
+                <super::verification::Verification timeline=timeline/>
             </fieldset>
         </Show>
     }
@@ -162,7 +163,11 @@ fn LegRow(chain: u64, a: u64, leg: Leg, started: Step) -> impl IntoView {
             {cell(Some(&started), &started, "run-mined", false)}
             {cell(hop_sent(&leg.request).as_ref(), &started, "request-sent", local)}
             {cell(hop_relayed(&leg.request).as_ref(), &started, "request-relayed", local)}
-            {cell(leg.worker_ran.as_ref().map(|(s, _)| s), &started, "worker-ran", false)}
+            {if leg.worker_ran.is_none() && (leg.report.is_some() || leg.stored.is_some()) {
+                view! { <td class="na" data-step="worker-ran" data-done="na" title="this worker emits no Mined log: its report is all there is">"—"</td> }.into_any()
+            } else {
+                cell(leg.worker_ran.as_ref().map(|(s, _)| s), &started, "worker-ran", false).into_any()
+            }}
             {cell(hop_sent(&leg.report).as_ref(), &started, "report-sent", local)}
             {cell(hop_relayed(&leg.report).as_ref(), &started, "report-relayed", local)}
             {cell(leg.stored.as_ref().map(|(s, _)| s), &started, "results-stored", false)}
