@@ -11,6 +11,13 @@ type Manifest = {
   accounts: { address: string }[];
 };
 
+/** A screenshot for the test's report; with UPDATE_SCREENSHOTS=1, the README's copy in docs/. */
+async function shoot(target: import('@playwright/test').Locator, name: string) {
+  const shot = process.env.UPDATE_SCREENSHOTS ? path.join(__dirname, '../../docs', name) : test.info().outputPath(name);
+  await target.screenshot({ path: shot });
+  await test.info().attach(name, { path: shot, contentType: 'image/png' });
+}
+
 async function manifest(): Promise<Manifest> {
   const res = await fetch(MANIFEST_URL);
   return res.json();
@@ -37,6 +44,11 @@ test.describe('wallet-signed runs', () => {
     await expect(page.getByTestId('toast').filter({ hasText: 'Mined' })).toBeVisible({ timeout: 30_000 });
     await chains.expectComplete(901, [901, 902]);
     await chains.expectVerified([901, 902]);
+    // Cost from receipts: the run on A, and each other chain's two relays.
+    const gasAndCost = /^\d{2,3},\d{3} gas · [\d,]+\.\d{2} gwei$/;
+    await expect(page.getByTestId('run-cost')).toHaveText(gasAndCost);
+    await expect(chains.leg(902).getByTestId('relay-cost')).toHaveText(gasAndCost);
+    await expect(chains.leg(901).getByTestId('relay-cost')).toHaveText('in the run transaction');
     await expect(chains.runError).toHaveCount(0);
     await expect(page.getByTestId('remote-devnet')).toHaveCount(0);
   });
@@ -64,6 +76,9 @@ test.describe('wallet-signed runs', () => {
       await expect(problems).toContainText(/result 0 \(index \d+\) hashes to 0x[0-9a-f]{64}, not below the run's target/);
       await expect(problems).toContainText(/index \d+ is a result \(browser cores found it\) that the report left out/);
     }
+    await page.setViewportSize({ width: 1400, height: 900 });
+    for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click();
+    await shoot(chains.timeline, 'verification.png');
     await page.getByTestId('run-worker').fill('0x12');
     await chains.runButton.click();
     await expect(chains.runError).toContainText('20-byte address');
@@ -188,11 +203,10 @@ test.describe('wallet-signed runs', () => {
     await chains.pickChains([901, 902], [901, 902]);
     await chains.runButton.click();
     await chains.expectComplete(901, [901, 902]);
+    await chains.expectVerified([901, 902]);
     await page.setViewportSize({ width: 1400, height: 900 });
     for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click();
-    const shot = test.info().outputPath('run-view.png');
-    await page.getByRole('region', { name: 'Chain cores' }).screenshot({ path: shot });
-    await test.info().attach('run view', { path: shot, contentType: 'image/png' });
+    await shoot(page.getByRole('region', { name: 'Chain cores' }), 'run-view.png');
   });
 
   test('a reload mid-run rebuilds the run from chain', async ({ page, playground }) => {

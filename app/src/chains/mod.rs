@@ -7,11 +7,13 @@
 //! - [`timeline`]: a run's steps, folded from events (pure)
 //! - [`wallet`]: EIP-6963 wallets, the devnet burner, the EIP-1193 transport
 //! - [`runs`]: the run form, simulation, sending, recent transactions
+//! - [`cost`]: gas and gas × price of a run's transactions, from receipts
 //! - [`relay`]: relaying a stuck message by hand
 //! - [`verify`]: checking a chain's report against its own block and the browser cores (pure)
 //! - [`panel`]: the Chains panel's components
 
 pub mod client;
+pub mod cost;
 pub mod error;
 pub mod events;
 pub mod manifest;

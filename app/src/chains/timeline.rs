@@ -605,6 +605,17 @@ mod tests {
     }
 
     #[test]
+    fn a_legs_relays_are_what_it_paid_for() {
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        let t = RunTimeline::build(key(), &full_run(), &heads, POW).expect("run seen");
+        assert_eq!(crate::chains::cost::relays(&t, A), []);
+        assert_eq!(
+            crate::chains::cost::relays(&t, B),
+            [(B, TxHash::repeat_byte(2)), (A, TxHash::repeat_byte(3))]
+        );
+    }
+
+    #[test]
     fn runs_with_the_same_id_on_other_chains_do_not_mix() {
         let mut events = full_run();
         // A run 1 on chain B, whose worker on A reports elsewhere.

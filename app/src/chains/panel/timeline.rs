@@ -3,11 +3,15 @@
 
 use std::collections::HashMap;
 
-use alloy::primitives::B256;
+use alloy::{
+    primitives::{B256, TxHash},
+    providers::Provider,
+};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{RunsUi, short_hex};
+use super::{RunsUi, group, short_hex};
 use crate::chains::{
+    cost::{self, Total, TxCost},
     events::EventKind,
     relay,
     state::ChainsState,
@@ -38,11 +42,60 @@ impl StuckMessages {
     }
 }
 
+/// Receipts read so far, by transaction: `None` while being read (or unreadable).
+#[derive(Clone, Copy)]
+struct Receipts(RwSignal<HashMap<TxHash, Option<TxCost>>>);
+
+impl Receipts {
+    /// The cost of `tx` on `chain`, reading its receipt the first time it is asked for.
+    fn cost(self, chains: ChainsState, chain: u64, tx: TxHash) -> Option<TxCost> {
+        if let Some(known) = self.0.with(|m| m.get(&tx).copied()) {
+            return known;
+        }
+        self.0.update_untracked(|m| {
+            m.insert(tx, None);
+        });
+        let clients = chains.clients.get_untracked()?;
+        spawn_local(async move {
+            let Ok(c) = clients.chain(chain) else { return };
+            if let Ok(Some(r)) = c.provider.get_transaction_receipt(tx).await {
+                let cost = TxCost {
+                    gas_used: r.gas_used,
+                    effective_gas_price: r.effective_gas_price,
+                };
+                self.0.update(|m| {
+                    m.insert(tx, Some(cost));
+                });
+            } else {
+                // Asked again on a later render.
+                self.0.update_untracked(|m| {
+                    m.remove(&tx);
+                });
+            }
+        });
+        None
+    }
+
+    fn total(self, chains: ChainsState, txs: &[(u64, TxHash)]) -> Option<Total> {
+        txs.iter()
+            .map(|&(chain, tx)| self.cost(chains, chain, tx))
+            .collect::<Option<Vec<_>>>()
+            .map(|costs| costs.iter().fold(Total::default(), |t, c| t.with(c)))
+    }
+}
+
+fn gas_and_cost(total: Option<Total>) -> String {
+    total.map_or("…".into(), |t| {
+        format!("{} gas · {}", group(t.gas_used), cost::gwei(t.wei))
+    })
+}
+
 #[component]
 pub fn RunView() -> impl IntoView {
     let chains = expect_context::<ChainsState>();
     let ui = expect_context::<RunsUi>();
     provide_context(StuckMessages(RwSignal::new(HashMap::new())));
+    provide_context(Receipts(RwSignal::new(HashMap::new())));
     let timeline = Memo::new(move |_| {
         let key = ui.selected.get()?;
         let pow = chains
@@ -95,18 +148,29 @@ fn TimelineTable(t: RunTimeline) -> impl IntoView {
         short_hex(&t.worker.to_string())
     );
     let started = t.started.clone();
+    let chains = expect_context::<ChainsState>();
+    let receipts = expect_context::<Receipts>();
+    let run_tx = [(a, t.started.tx)];
+    let run_cost = move || gas_and_cost(receipts.total(chains, &run_tx));
+    let relay_costs: Vec<_> = t
+        .legs
+        .iter()
+        .map(|(chain, _)| cost::relays(&t, *chain))
+        .collect();
     view! {
         <p class="muted small">{work}</p>
+        <p class="muted small">"run transaction on A: " <span data-testid="run-cost">{run_cost}</span></p>
         <p data-testid="timeline-total" data-complete=complete.to_string() class:done=complete>{total}</p>
         <div class="steps-scroll">
         <table class="steps">
             <thead><tr>
                 <th>"Chain"</th><th>"run mined on A"</th><th>"request sent"</th><th>"relayed"</th>
                 <th>"worker ran"</th><th>"report sent"</th><th>"report relayed on A"</th><th>"results stored"</th>
+                <th title="the relays of its request and its report: gas used × the price each paid">"relays: gas · cost"</th>
             </tr></thead>
             <tbody>
-                {t.legs.into_iter().map(|(chain, leg)| view! {
-                    <LegRow chain=chain a=a leg=leg started=started.clone()/>
+                {t.legs.into_iter().zip(relay_costs).map(|((chain, leg), relays)| view! {
+                    <LegRow chain=chain a=a leg=leg started=started.clone() relays=relays/>
                 }).collect_view()}
             </tbody>
         </table>
@@ -151,7 +215,25 @@ fn cell(
 }
 
 #[component]
-fn LegRow(chain: u64, a: u64, leg: Leg, started: Step) -> impl IntoView {
+fn LegRow(
+    chain: u64,
+    a: u64,
+    leg: Leg,
+    started: Step,
+    relays: Vec<(u64, TxHash)>,
+) -> impl IntoView {
+    let chains = expect_context::<ChainsState>();
+    let receipts = expect_context::<Receipts>();
+    let relay_cost = move || {
+        if relays.is_empty() {
+            return if chain == a {
+                "in the run transaction".to_owned()
+            } else {
+                "…".to_owned()
+            };
+        }
+        gas_and_cost(receipts.total(chains, &relays))
+    };
     let local = chain == a;
     let hop_sent = |h: &Option<Hop>| h.as_ref().map(|h| h.sent.clone());
     let hop_relayed = |h: &Option<Hop>| h.as_ref().and_then(|h| h.relayed.clone());
@@ -171,6 +253,7 @@ fn LegRow(chain: u64, a: u64, leg: Leg, started: Step) -> impl IntoView {
             {cell(hop_sent(&leg.report).as_ref(), &started, "report-sent", local)}
             {cell(hop_relayed(&leg.report).as_ref(), &started, "report-relayed", local)}
             {cell(leg.stored.as_ref().map(|(s, _)| s), &started, "results-stored", false)}
+            <td class="cost" data-testid="relay-cost">{relay_cost}</td>
         </tr>
         {stuck.map(|hop| view! { <StuckRow hop=hop/> })}
     }
@@ -232,7 +315,7 @@ fn StuckRow(hop: Hop) -> impl IntoView {
     };
     view! {
         <tr class="stuck-row" data-testid=format!("stuck-{}", hop.destination)>
-            <td colspan="8">
+            <td colspan="9">
                 <strong class="error">"Stuck: "</strong>
                 {format!("message {} to chain {} not relayed after several blocks", short_hex(&hop.hash.to_string()), hop.destination)}
                 <span class="muted" data-testid="stuck-why">{move || state().why.map(|w| format!(" — {w}"))}</span>
