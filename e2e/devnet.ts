@@ -17,7 +17,7 @@ export async function rpc(url: string, method: string, params: unknown[] = []) {
   return res.json();
 }
 
-export type DevnetOptions = { chains: number; rpcPort: number; adminPort: number; noRelay?: boolean; blockTime?: string };
+export type DevnetOptions = { chains: number; rpcPort: number; adminPort: number; noRelay?: boolean; blockTime?: string; baseFees?: string };
 
 export class TestDevnet {
   private child?: ChildProcess;
@@ -32,6 +32,7 @@ export class TestDevnet {
   async start(timeoutMs = 120_000) {
     const args = ['--chains', String(this.opts.chains), '--block-time', this.opts.blockTime ?? '1', '--port', String(this.opts.rpcPort), '--admin-port', String(this.opts.adminPort)];
     if (this.opts.noRelay) args.push('--no-relay');
+    if (this.opts.baseFees) args.push('--base-fees', this.opts.baseFees);
     const child = spawn(binary, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d) => (this.output += d));

@@ -12,6 +12,8 @@ ADMIN_PORT="${ADMIN_PORT:-8420}"
 CHAINS="${CHAINS:-2}"
 # Sub-second blocks, like Base's 200 ms preconfirmations: a run crosses chains in under a second.
 BLOCK_TIME="${BLOCK_TIME:-0.2}"
+# Steady, different base fees (gwei, chain by chain), so "pick the cheapest" has something to pick.
+BASE_FEES="${BASE_FEES:-1,0.25,0.5,2}"
 
 # Fail early and clearly if a playground (or anything else) already holds a port.
 for port in "$APP_PORT" "$ADMIN_PORT" $(seq 9545 $((9545 + CHAINS - 1))); do
@@ -33,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-target/debug/devnet --chains "$CHAINS" --block-time "$BLOCK_TIME" --admin-port "$ADMIN_PORT" &
+target/debug/devnet --chains "$CHAINS" --block-time "$BLOCK_TIME" --base-fees "$BASE_FEES" --admin-port "$ADMIN_PORT" &
 pids+=($!)
 trunk serve --release --offline --no-autoreload --port "$APP_PORT" &
 pids+=($!)

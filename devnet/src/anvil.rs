@@ -28,6 +28,8 @@ pub(crate) struct AnvilSpec<'a> {
     pub port: u16,
     pub block_time: Duration,
     pub config_out: Option<&'a Path>,
+    /// The first block's base fee (wei); the devnet's fee keeper holds it there.
+    pub base_fee: Option<u128>,
 }
 
 impl AnvilChain {
@@ -47,6 +49,9 @@ impl AnvilChain {
         }
         if let Some(out) = spec.config_out {
             cmd.arg("--config-out").arg(out);
+        }
+        if let Some(wei) = spec.base_fee {
+            cmd.args(["--base-fee", &wei.to_string()]);
         }
         die_with_parent(&mut cmd);
         let child = cmd.spawn().map_err(|source| DevnetError::Spawn {

@@ -40,6 +40,9 @@ pub struct Config {
     pub relayer_state: Option<PathBuf>,
     /// How often the relayer looks for new messages (default: four times a block, 50–250 ms).
     pub relay_poll: Option<std::time::Duration>,
+    /// Base fee (wei) each of the devnet's own chains is held at, in chain order; chains past
+    /// the list's end (and zeros) are left to EIP-1559.
+    pub base_fees: Vec<u128>,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             supervisor_key: None,
             relayer_state: None,
             relay_poll: None,
+            base_fees: Vec::new(),
         }
     }
 }
@@ -145,6 +149,17 @@ impl Config {
 
     pub(crate) fn block_time_secs(&self) -> u64 {
         self.block_time.as_secs_f64().ceil() as u64
+    }
+
+    /// Holds chain `i`'s base fee at `wei[i]` (see [`Config::base_fees`]).
+    pub fn with_base_fees(mut self, wei: Vec<u128>) -> Self {
+        self.base_fees = wei;
+        self
+    }
+
+    /// The base fee chain `index` is held at, if any.
+    pub(crate) fn base_fee(&self, index: usize) -> Option<u128> {
+        self.base_fees.get(index).copied().filter(|&w| w > 0)
     }
 
     pub fn with_manifest_out(mut self, path: impl Into<PathBuf>) -> Self {

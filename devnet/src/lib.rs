@@ -6,6 +6,7 @@ mod admin;
 mod anvil;
 pub mod chains_file;
 mod config;
+mod fees;
 pub mod relayer;
 mod setup;
 
@@ -91,6 +92,7 @@ pub struct Devnet {
     stop_admin: watch::Sender<bool>,
     admin: JoinHandle<()>,
     relayer: Option<RelayerHandle>,
+    fees: Option<fees::FeeKeeper>,
     supervisor_key: Option<String>,
     _scratch: tempfile::TempDir,
 }
@@ -164,6 +166,9 @@ impl Devnet {
         if let Some(relayer) = self.relayer {
             relayer.stop().await;
         }
+        if let Some(fees) = self.fees {
+            fees.stop().await;
+        }
         let _ = self.stop_admin.send(true);
         let _ = self.admin.await;
         for chain in self.chains {
@@ -232,6 +237,13 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         })?),
         _ => None,
     };
+    // Only the devnet's own anvils: a chain of `--config` is someone else's to price.
+    let held: Vec<(String, u128)> = chains
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| config.base_fee(i).map(|wei| (c.rpc_url.clone(), wei)))
+        .collect();
+    let fees = (!held.is_empty()).then(|| fees::FeeKeeper::start(held, config.relay_poll()));
     let manifest = Arc::new(Manifest {
         version: MANIFEST_VERSION,
         chains: file
@@ -270,6 +282,7 @@ pub async fn spawn(config: Config) -> Result<Devnet, DevnetError> {
         stop_admin,
         admin,
         relayer,
+        fees,
         supervisor_key: prepared.and_then(|p| p.supervisor_key),
         _scratch: scratch,
     })
@@ -318,6 +331,7 @@ async fn start_anvils_once(
                 port,
                 block_time: config.block_time,
                 config_out: (i == 0).then_some(accounts_file),
+                base_fee: config.base_fee(i),
             };
             AnvilChain::start(spec, config.startup_timeout)
         });

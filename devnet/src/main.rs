@@ -21,7 +21,7 @@ struct Args {
     block_time: f64,
     /// Use the chains listed in this file (.toml, or .json) instead of starting anvils; see
     /// the file format below (--help).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["chains", "block_time", "port", "bare", "anvil"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["chains", "block_time", "port", "bare", "anvil", "base_fees"])]
     config: Option<PathBuf>,
     /// Interface to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -48,6 +48,10 @@ struct Args {
     /// Where the relayer keeps its state (cursors and pending messages) between runs.
     #[arg(long)]
     relayer_state: Option<PathBuf>,
+    /// Each chain's base fee in gwei, in chain order (e.g. 2,0.5,1), held there block after
+    /// block so that chains cost differently; chains past the list follow EIP-1559 as usual.
+    #[arg(long, value_name = "GWEI,…", value_delimiter = ',', value_parser = parse_gwei)]
+    base_fees: Vec<u128>,
 }
 
 const CONFIG_HELP: &str = r#"Config file (--config chains.toml; JSON with the same fields also works):
@@ -74,6 +78,14 @@ const CONFIG_HELP: &str = r#"Config file (--config chains.toml; JSON with the sa
   address = "0x…"
   private_key = "0x…""#;
 
+/// Gwei (fractions allowed) to wei.
+fn parse_gwei(s: &str) -> Result<u128, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..1e12).contains(&v) => Ok((v * 1e9).round() as u128),
+        _ => Err(format!("{s:?} is not a base fee in gwei")),
+    }
+}
+
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
@@ -94,6 +106,7 @@ impl Args {
         config.admin_port = self.admin_port;
         config.manifest_out = self.manifest_out;
         config.relayer_state = self.relayer_state;
+        config.base_fees = self.base_fees;
         if self.bare {
             config = config.bare();
         } else if self.no_relay {

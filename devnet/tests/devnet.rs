@@ -315,3 +315,55 @@ async fn the_binary_supervises_chains_from_a_config_file() {
     assert!(answers(port_of(&m.chains[0].rpc_url)));
     bare.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_configured_base_fee_is_held_block_after_block_and_the_others_follow_eip1559() {
+    const HELD: u128 = 3_000_000_000;
+    let devnet = interplay_devnet::spawn(
+        Config::test()
+            .with_chains(2)
+            .bare()
+            .with_base_fees(vec![HELD]),
+    )
+    .await
+    .expect("devnet starts");
+    let providers: Vec<_> = devnet
+        .manifest()
+        .chains
+        .iter()
+        .map(|c| ProviderBuilder::new().connect_http(c.rpc_url.parse().expect("url")))
+        .collect();
+    // Empty 1 s blocks: unheld, a base fee loses an eighth a block (1 gwei → 0.34 after 8).
+    let start = providers[0].get_block_number().await.expect("head");
+    loop {
+        let head = providers[0].get_block_number().await.expect("head");
+        if head >= start + 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let head = providers[0].get_block_number().await.expect("head");
+    let mut held = Vec::new();
+    for n in head - 4..=head {
+        held.push(base_fee(&providers[0], n).await);
+    }
+    held.sort();
+    // A block the keeper missed (a stalled machine) is an eighth lower; most are exact.
+    assert_eq!(held[2], HELD, "median of the last 5 blocks: {held:?}");
+    assert!(held[0] >= HELD / 8 * 7 * 7 / 8, "{held:?}");
+    let other_head = providers[1].get_block_number().await.expect("head");
+    let other = base_fee(&providers[1], other_head).await;
+    assert!(other < HELD / 6, "an unheld chain's fee sinks: {other}");
+    devnet.shutdown().await;
+}
+
+async fn base_fee(p: &impl Provider, n: u64) -> u128 {
+    p.get_block_by_number(n.into())
+        .await
+        .expect("block")
+        .expect("block exists")
+        .header
+        .base_fee_per_gas
+        .expect("EIP-1559 block")
+        .into()
+}

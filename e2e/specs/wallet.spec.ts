@@ -243,6 +243,27 @@ test.describe('runs on devnets of their own', () => {
     });
   });
 
+  test('"pick the cheapest 2" picks the two chains with the lowest base fee, and the run goes there', async ({ page }) => {
+    await onDevnet(page, { chains: 3, rpcPort: 19660, adminPort: 18560, baseFees: '3,0.5,1' }, async (devnet) => {
+      await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);
+      const chains = new ChainsSide(page);
+      await chains.connect('burner');
+      // Held block after block by the devnet, so the order cannot drift.
+      await expect(page.getByTestId('chain-901').getByTestId('base-fee')).toHaveText('3.000 gwei');
+      await expect(page.getByTestId('chain-902').getByTestId('base-fee')).toHaveText('0.500 gwei');
+      await expect(page.getByTestId('chain-903').getByTestId('base-fee')).toHaveText('1.000 gwei');
+      await page.getByTestId('cheapest-k').fill('2');
+      await page.getByTestId('pick-cheapest').click();
+      await expect(page.getByTestId('run-chain-901')).not.toBeChecked();
+      await expect(page.getByTestId('run-chain-902')).toBeChecked();
+      await expect(page.getByTestId('run-chain-903')).toBeChecked();
+      await chains.runButton.click();
+      await chains.expectComplete(901, [902, 903]);
+      await expect(chains.leg(901)).toHaveCount(0);
+      await chains.expectVerified([902, 903]);
+    });
+  });
+
   test('with no relayer a message is flagged stuck, and Relay now completes the run', async ({ page }) => {
     await onDevnet(page, { chains: 2, rpcPort: 19610, adminPort: 18510, noRelay: true }, async (devnet) => {
       await page.goto(`./?manifest=${encodeURIComponent(devnet.manifestUrl)}`);

@@ -20,6 +20,8 @@ pub struct ChainView {
     pub error: Option<ChainError>,
     /// The connected account's balance here, when known.
     pub balance: Option<U256>,
+    /// The latest block's base fee (wei), when read.
+    pub base_fee: Option<u128>,
 }
 
 impl ChainView {
@@ -34,6 +36,7 @@ impl ChainView {
                 block: None,
                 error: None,
                 balance: None,
+                base_fee: None,
             })
             .collect()
     }
@@ -48,6 +51,19 @@ impl ChainView {
             Err(err) => self.error = Some(err),
         }
     }
+}
+
+/// The `k` chains with the lowest base fee now (ties by id; chains whose fee is not read yet
+/// come last), in the manifest's order.
+pub fn cheapest(chains: &[ChainView], k: usize) -> Vec<u64> {
+    let mut by_fee: Vec<&ChainView> = chains.iter().collect();
+    by_fee.sort_by_key(|c| (c.base_fee.unwrap_or(u128::MAX), c.chain_id));
+    let picked: Vec<u64> = by_fee.iter().take(k).map(|c| c.chain_id).collect();
+    chains
+        .iter()
+        .map(|c| c.chain_id)
+        .filter(|id| picked.contains(id))
+        .collect()
 }
 
 /// The chain side's state, shared through context.
@@ -113,5 +129,24 @@ mod tests {
         assert_eq!(chain.error, Some(down));
         chain.observe(Ok(8));
         assert_eq!((chain.block, chain.error), (Some(8), None));
+    }
+
+    #[test]
+    fn the_cheapest_chains_by_base_fee_in_manifest_order() {
+        let manifest = Manifest {
+            version: 1,
+            chains: interplay_manifest::local_chains(4, "127.0.0.1"),
+            block_time: 1,
+            accounts: vec![],
+            contracts: None,
+        };
+        let mut chains = ChainView::from_manifest(&manifest);
+        for (c, fee) in chains.iter_mut().zip([Some(3), Some(1), None, Some(2)]) {
+            c.base_fee = fee;
+        }
+        assert_eq!(cheapest(&chains, 2), [902, 904]);
+        assert_eq!(cheapest(&chains, 3), [901, 902, 904]);
+        assert_eq!(cheapest(&chains, 9), [901, 902, 903, 904]);
+        assert_eq!(cheapest(&chains, 0), Vec::<u64>::new());
     }
 }

@@ -121,6 +121,7 @@ async fn follow_chain(
     // The last block read, and its hash then.
     let mut scanned: Option<(u64, B256)> = None;
     let mut balance_of: Option<(Address, u64)> = None;
+    let mut base_fee: Option<u128> = None;
     while alive.load(Ordering::Relaxed) {
         let head = chain
             .provider
@@ -147,16 +148,26 @@ async fn follow_chain(
         }
         if let Next::Scan { from, to } = step {
             // Its hash before its logs: a reset after this is seen at the next new block.
-            let read = match block_hash(&chain, to).await {
-                Ok(Some(hash)) => match addresses {
-                    Some(addresses) => {
-                        let live = to == head && to - from < LIVE_BLOCKS;
-                        read_events(&chain, &addresses, from, to, live, &state.heads_untracked())
+            let read = match block_head(&chain, to).await {
+                Ok(Some((hash, fee))) => {
+                    base_fee = fee;
+                    match addresses {
+                        Some(addresses) => {
+                            let live = to == head && to - from < LIVE_BLOCKS;
+                            read_events(
+                                &chain,
+                                &addresses,
+                                from,
+                                to,
+                                live,
+                                &state.heads_untracked(),
+                            )
                             .await
                             .map(|found| (hash, found))
+                        }
+                        None => Ok((hash, Vec::new())),
                     }
-                    None => Ok((hash, Vec::new())),
-                },
+                }
                 // Gone already: the chain went back under us; the next poll resets.
                 Ok(None) => {
                     sleep(POLL).await;
@@ -195,14 +206,18 @@ async fn follow_chain(
         };
         // Only a change notifies the page: most polls see the same head.
         let changed = state.chains.with_untracked(|cs| {
-            cs.iter()
-                .find(|c| c.chain_id == id)
-                .is_some_and(|c| c.block != Some(head) || c.error.is_some() || c.balance != balance)
+            cs.iter().find(|c| c.chain_id == id).is_some_and(|c| {
+                c.block != Some(head)
+                    || c.error.is_some()
+                    || c.balance != balance
+                    || c.base_fee != base_fee
+            })
         });
         if changed {
             update(state, id, |c| {
                 c.observe(Ok(head));
                 c.balance = balance;
+                c.base_fee = base_fee;
             });
             fill_destination_heads(state, id, head);
         }
@@ -213,11 +228,19 @@ async fn follow_chain(
 }
 
 async fn block_hash(chain: &ChainClient, number: u64) -> Result<Option<B256>, ChainError> {
+    Ok(block_head(chain, number).await?.map(|(hash, _)| hash))
+}
+
+/// A block's hash and base fee (wei; `None` before EIP-1559).
+async fn block_head(
+    chain: &ChainClient,
+    number: u64,
+) -> Result<Option<(B256, Option<u128>)>, ChainError> {
     chain
         .provider
         .get_block_by_number(BlockNumberOrTag::Number(number))
         .await
-        .map(|b| b.map(|b| b.header.hash))
+        .map(|b| b.map(|b| (b.header.hash, b.header.base_fee_per_gas.map(u128::from))))
         .map_err(|e| chain.rpc_down(e))
 }
 

@@ -11,7 +11,7 @@ pub fn ChainTable() -> impl IntoView {
     view! {
         <table class="chains">
             <thead>
-                <tr><th>"Chain"</th><th>"Id"</th><th>"Block"</th><th>"Balance"</th><th>"RPC"</th></tr>
+                <tr><th>"Chain"</th><th>"Id"</th><th>"Block"</th><th title="the latest block's base fee">"Base fee"</th><th>"Balance"</th><th>"RPC"</th></tr>
             </thead>
             <tbody>
                 <For each=move || state.chains.get() key=|c| c.chain_id let:chain>
@@ -37,6 +37,7 @@ fn ChainRow(chain_id: u64) -> impl IntoView {
             <td>{field(|c| c.name.clone())}</td>
             <td data-testid="chain-id">{chain_id}</td>
             <td data-testid="block-number">{field(|c| c.block.map_or("…".into(), |b| b.to_string()))}</td>
+            <td data-testid="base-fee">{field(|c| c.base_fee.map_or("…".into(), super::format_gwei))}</td>
             <td data-testid="balance">{field(|c| c.balance.map_or("—".into(), format_eth))}</td>
             <td>
                 <code>{field(|c| c.rpc_url.clone())}</code>

@@ -171,6 +171,15 @@ pub fn format_eth(wei: alloy::primitives::U256) -> String {
     format!("{}.{:04} ETH", milli / 10_000, milli % 10_000)
 }
 
+/// Wei per gas as gwei, to 3 decimals ("0.047 gwei"), or wei when below that.
+pub fn format_gwei(wei: u128) -> String {
+    if wei < 1_000_000 {
+        return format!("{wei} wei");
+    }
+    let milli = wei / 1_000_000;
+    format!("{}.{:03} gwei", milli / 1000, milli % 1000)
+}
+
 /// 189_123 → "189,123".
 pub fn group(n: u64) -> String {
     let digits = n.to_string();
@@ -192,6 +201,9 @@ mod tests {
     fn numbers_read_well() {
         assert_eq!(group(189_123), "189,123");
         assert_eq!(group(12), "12");
+        assert_eq!(format_gwei(3_000_000_000), "3.000 gwei");
+        assert_eq!(format_gwei(46_693_013), "0.046 gwei");
+        assert_eq!(format_gwei(7), "7 wei");
         assert_eq!(short_hex("0x1234567890abcdef"), "0x1234…cdef");
         let ten_thousand_eth = alloy::primitives::U256::from(10_000u64)
             * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18));

@@ -12,7 +12,7 @@ use crate::chains::{
     client::Clients,
     error::WalletError,
     runs::{self, RunError, TxRecord, TxStatus},
-    state::ChainsState,
+    state::{ChainsState, cheapest},
     timeline::RunKey,
     wallet::{Status, WalletState},
 };
@@ -48,6 +48,7 @@ pub fn RunForm() -> impl IntoView {
     let end = RwSignal::new("255".to_owned());
     let bits = RwSignal::new("6".to_owned());
     let worker = RwSignal::new(String::new());
+    let cheapest_k = RwSignal::new("2".to_owned());
     let stage = RwSignal::new(Stage::Idle);
     let next_toast = StoredValue::new(0u64);
     // Every chain picked by default, once they are known (once: then the user decides).
@@ -198,6 +199,17 @@ pub fn RunForm() -> impl IntoView {
                             }
                         }
                     </For>
+                    <span class="cheapest">
+                        <button type="button" data-testid="pick-cheapest" disabled=busy
+                            title="by the base fee of each chain's latest block"
+                            on:click=move |_| {
+                                let k = cheapest_k.get_untracked().trim().parse::<usize>().unwrap_or(0).max(1);
+                                picked.set(chains.chains.with_untracked(|c| cheapest(c, k)));
+                            }>"pick the cheapest"</button>
+                        <input data-testid="cheapest-k" class="narrow" inputmode="numeric" aria-label="how many chains"
+                            prop:value=cheapest_k on:input=move |ev| cheapest_k.set(event_target_value(&ev))/>
+                        " chains"
+                    </span>
                 </div>
             </div>
             <div class="field">
