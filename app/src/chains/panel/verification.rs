@@ -25,8 +25,8 @@ use crate::{
 struct Check {
     work: Option<Work>,
     miner: Option<TaskId>,
-    /// The miner's report was read and the miner stopped.
-    done: bool,
+    /// Every result index the miner found, read once from its report (the miner is then stopped).
+    recomputed: Option<Vec<u64>>,
     error: Option<String>,
 }
 
@@ -141,25 +141,23 @@ pub fn Verification(timeline: Memo<Option<RunTimeline>>) -> impl IntoView {
             }
         });
     }
-    // A miner whose answer is in is stopped: it would wait for more work, holding its memory.
-    {
-        let cores = cores.clone();
-        Effect::new(move |_| {
-            let finished: Vec<_> = checks.0.with(|m| {
-                m.iter()
-                    .filter(|(_, c)| !c.done)
-                    .filter_map(|(at, c)| {
-                        let (work, id) = c.work.zip(c.miner)?;
-                        recomputed(&cores, id, &work).map(|_| (*at, id))
-                    })
-                    .collect()
-            });
-            for (at, id) in finished {
-                checks.update(at, |c| c.done = true);
-                cores.runtime.send(Command::Kill(id));
-            }
+    // A miner's answer is kept once it is in, and the miner stopped: it would wait for more
+    // work, holding its memory.
+    Effect::new(move |_| {
+        let finished: Vec<_> = checks.0.with(|m| {
+            m.iter()
+                .filter(|(_, c)| c.recomputed.is_none())
+                .filter_map(|(at, c)| {
+                    let (work, id) = c.work.zip(c.miner)?;
+                    recomputed(&cores, id, &work).map(|found| (*at, id, found))
+                })
+                .collect()
         });
-    }
+        for (at, id, found) in finished {
+            checks.update(at, |c| c.recomputed = Some(found));
+            cores.runtime.send(Command::Kill(id));
+        }
+    });
     let rows = move || {
         let t = timeline.get()?;
         Some(
@@ -168,14 +166,13 @@ pub fn Verification(timeline: Memo<Option<RunTimeline>>) -> impl IntoView {
                 .map(|(chain, leg)| {
                     let at = (t.key, *chain);
                     let check = checks.0.with(|m| m.get(&at).cloned()).unwrap_or_default();
-                    let recomputed = check
-                        .work
-                        .zip(check.miner)
-                        .and_then(|(work, id)| recomputed(&cores, id, &work));
                     let verdict = match (&leg.claim, check.work) {
-                        (Some((seed, found)), Some(work)) => {
-                            Some(verify::check(&work, &seed.0, found, recomputed.as_deref()))
-                        }
+                        (Some((seed, found)), Some(work)) => Some(verify::check(
+                            &work,
+                            &seed.0,
+                            found,
+                            check.recomputed.as_deref(),
+                        )),
                         _ => None,
                     };
                     (*chain, verdict, check.error, leg.claim.is_some())
