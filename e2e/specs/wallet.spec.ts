@@ -308,7 +308,11 @@ test.describe('runs on devnets of their own', () => {
       await expect(chains.runError).toContainText('is gone');
       await expect(page.getByTestId('toast').filter({ hasText: 'Dropped' })).toBeVisible();
       await expect(page.getByTestId('recent-txs')).toContainText('dropped');
-      // The next run waits in the pool across a reload: the page goes on following it.
+      // The next run waits in the pool across a reload: the page goes on following it. It asks for
+      // other work: the same run again reuses the dropped one's nonce and, with no block in between,
+      // its fees, so it would be the very same transaction (same hash, one entry in the list).
+      await page.getByTestId('work-custom').check();
+      await page.getByTestId('work-end').fill('128');
       await chains.runButton.click();
       await expect.poll(async () => (await onA('txpool_status')).result.pending).toBe('0x1');
       await page.reload();
