@@ -3,8 +3,10 @@
 //! `worker` binary runs [`cores::worker`].
 
 pub mod chains;
+pub mod charts;
 pub mod cores;
 pub mod fetch;
+pub mod jobs;
 
 use leptos::prelude::*;
 

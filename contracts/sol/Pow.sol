@@ -102,8 +102,22 @@ contract Worker {
         runWork(runId, coordinator, PowSearch.DEFAULT_START, PowSearch.DEFAULT_END, PowSearch.DEFAULT_TARGET);
     }
 
-    /// Work of any size: indices `start..end` below `target`.
+    /// Work of any size: indices `start..end` below `target`, from this block's seed.
     function runWork(uint256 runId, address coordinator, uint64 start, uint64 end, uint256 target) public {
+        mine(runId, coordinator, PowSearch.seedHere(), start, end, target);
+    }
+
+    /// This chain's part of a job: the job's seed, not this block's, so parts mined on different
+    /// chains (and on browser cores) are pieces of one search.
+    function runJob(uint256 runId, address coordinator, bytes32 seed, uint64 start, uint64 end, uint256 target)
+        external
+    {
+        mine(runId, coordinator, seed, start, end, target);
+    }
+
+    function mine(uint256 runId, address coordinator, bytes32 seed, uint64 start, uint64 end, uint256 target)
+        internal
+    {
         uint256 origin;
         if (msg.sender == address(MESSENGER)) {
             (address sender, uint256 source) = MESSENGER.crossDomainMessageContext();
@@ -114,7 +128,6 @@ contract Worker {
         } else {
             revert NotCoordinator(msg.sender);
         }
-        bytes32 seed = PowSearch.seedHere();
         // `start` then the offsets: what both the log here and the report keep.
         bytes memory found = abi.encodePacked(start, PowSearch.offsets(seed, start, end, target));
         lastSeed = seed;
@@ -188,12 +201,16 @@ contract InteropPoW {
     /// A report's `found` is its start (8 bytes) then whole 2-byte offsets.
     error MalformedReport(uint256 runId, uint256 chainId, uint256 length);
     error UnknownRun(uint256 runId);
+    /// A job names one part (a start and an end) per chain.
+    error PartsMismatch(uint256 chains, uint256 starts, uint256 ends);
 
     event RunStarted(
         uint256 indexed runId, address indexed requester, address worker, uint256[] chainIds, uint64 start, uint64 end, uint256 target
     );
     /// `found` is the start (8 bytes) then 2-byte offsets: result k is seed + start + offset k.
     event ResultsReported(uint256 indexed runId, uint256 indexed chainId, bytes32 seed, bytes found);
+    /// A job's seed and each chain's part of it, in the order of `RunStarted`'s chains.
+    event JobStarted(uint256 indexed runId, bytes32 seed, uint64[] starts, uint64[] ends);
     event AllResults(bytes results);
 
     /// Most chains one run may ask: bounds the duplicate check and the final report.
@@ -211,15 +228,75 @@ contract InteropPoW {
         return runWork(worker, chainIds, PowSearch.DEFAULT_START, PowSearch.DEFAULT_END, PowSearch.DEFAULT_TARGET);
     }
 
-    /// Work of any size on every chain in `chainIds`.
+    /// Work of any size on every chain in `chainIds`, each from its own block's seed.
     function runWork(address worker, uint256[] calldata chainIds, uint64 start, uint64 end, uint256 target)
         public
         returns (uint256 runId)
     {
+        if (end < start || end - start > PowSearch.MAX_RANGE) revert PowSearch.RangeTooLarge(start, end);
+        runId = open(worker, chainIds);
+        emit RunStarted(runId, msg.sender, worker, chainIds, start, end, target);
+        bool local;
+        for (uint256 k = 0; k < chainIds.length; k++) {
+            if (chainIds[k] == block.chainid) {
+                local = true;
+            } else {
+                MESSENGER.sendMessage(
+                    chainIds[k], worker, abi.encodeCall(Worker.runWork, (runId, address(this), start, end, target))
+                );
+            }
+        }
+        // Last, so its report finds every chain marked as asked.
+        if (local) Worker(worker).runWork(runId, address(this), start, end, target);
+    }
+
+    /// A job: one `seed` for every chain, and each chain its own part of the index range,
+    /// `chainIds[k]` mining `starts[k]..ends[k]`. `RunStarted` gives the parts' span.
+    function runJob(
+        address worker,
+        bytes32 seed,
+        uint256[] calldata chainIds,
+        uint64[] calldata starts,
+        uint64[] calldata ends,
+        uint256 target
+    ) external returns (uint256 runId) {
+        if (starts.length != chainIds.length || ends.length != chainIds.length) {
+            revert PartsMismatch(chainIds.length, starts.length, ends.length);
+        }
+        uint64 low = type(uint64).max;
+        uint64 high;
+        for (uint256 k = 0; k < starts.length; k++) {
+            if (ends[k] < starts[k] || ends[k] - starts[k] > PowSearch.MAX_RANGE) {
+                revert PowSearch.RangeTooLarge(starts[k], ends[k]);
+            }
+            if (starts[k] < low) low = starts[k];
+            if (ends[k] > high) high = ends[k];
+        }
+        runId = open(worker, chainIds);
+        emit RunStarted(runId, msg.sender, worker, chainIds, low, high, target);
+        emit JobStarted(runId, seed, starts, ends);
+        uint256 local = type(uint256).max;
+        for (uint256 k = 0; k < chainIds.length; k++) {
+            if (chainIds[k] == block.chainid) {
+                local = k;
+            } else {
+                MESSENGER.sendMessage(
+                    chainIds[k],
+                    worker,
+                    abi.encodeCall(Worker.runJob, (runId, address(this), seed, starts[k], ends[k], target))
+                );
+            }
+        }
+        if (local != type(uint256).max) {
+            Worker(worker).runJob(runId, address(this), seed, starts[local], ends[local], target);
+        }
+    }
+
+    /// Checks the chains and the worker, and records a new run asking them.
+    function open(address worker, uint256[] calldata chainIds) internal returns (uint256 runId) {
         if (worker == address(0)) revert NoWorker();
         if (chainIds.length == 0) revert NoChains();
         if (chainIds.length > MAX_CHAINS) revert TooManyChains(chainIds.length);
-        if (end < start || end - start > PowSearch.MAX_RANGE) revert PowSearch.RangeTooLarge(start, end);
         // Before anything is truncated to 64 bits: two ids equal in their low bits are distinct.
         for (uint256 k = 0; k < chainIds.length; k++) {
             if (chainIds[k] > type(uint64).max) revert ChainIdTooLarge(chainIds[k]);
@@ -231,28 +308,15 @@ contract InteropPoW {
         }
         runId = nextRun++;
         runs[runId] = Run(worker, uint16(chainIds.length), 0, uint64(chainIds[0]));
-        emit RunStarted(runId, msg.sender, worker, chainIds, start, end, target);
-        bool local;
         uint256 word;
-        for (uint256 k = 0; k < chainIds.length; k++) {
-            if (k > 0) {
-                uint256 j = k - 1;
-                word |= uint256(uint64(chainIds[k])) << (64 * (j % 4));
-                if (j % 4 == 3 || k == chainIds.length - 1) {
-                    chainWords[runId][j / 4] = word;
-                    word = 0;
-                }
-            }
-            if (chainIds[k] == block.chainid) {
-                local = true;
-            } else {
-                MESSENGER.sendMessage(
-                    chainIds[k], worker, abi.encodeCall(Worker.runWork, (runId, address(this), start, end, target))
-                );
+        for (uint256 k = 1; k < chainIds.length; k++) {
+            uint256 j = k - 1;
+            word |= uint256(uint64(chainIds[k])) << (64 * (j % 4));
+            if (j % 4 == 3 || k == chainIds.length - 1) {
+                chainWords[runId][j / 4] = word;
+                word = 0;
             }
         }
-        // Last, so its report finds every chain marked as asked.
-        if (local) Worker(worker).runWork(runId, address(this), start, end, target);
     }
 
     /// Only the run's worker may report: locally, or through the messenger from a chain the run

@@ -629,6 +629,122 @@ async fn the_largest_work_a_run_may_ask_fits_a_block_even_if_every_index_is_a_re
     devnet.shutdown().await;
 }
 
+/// A job on two chains: each mines its own part of the job's seed (not its block's), and the
+/// parts put together are the native search of the whole range.
+#[tokio::test]
+async fn a_job_gives_each_chain_its_part_of_one_seed_and_the_parts_are_the_whole_search() {
+    let (devnet, chains) = chains(2).await;
+    let (a, b) = (&chains[0], &chains[1]);
+    let addresses = Addresses::expected();
+    let pow = InteropPoW::new(addresses.interop_pow, &a.user);
+    let seed = keccak256(b"a job");
+    let target = U256::from_be_bytes(target_for_bits(4));
+    let ids = vec![U256::from(a.id), U256::from(b.id)];
+    // B first in the range, A after it: a part's place is its own, not its chain's order.
+    let (starts, ends) = (vec![300u64, 100], vec![700u64, 300]);
+    let receipt = send_mined(pow.runJob(
+        addresses.worker,
+        seed,
+        ids.clone(),
+        starts.clone(),
+        ends.clone(),
+        target,
+    ))
+    .await
+    .expect("a job");
+    let logs = receipt.inner.logs();
+    let started = logs
+        .iter()
+        .find_map(|l| l.log_decode::<InteropPoW::RunStarted>().ok())
+        .expect("RunStarted")
+        .inner
+        .data;
+    assert_eq!((started.start, started.end), (100, 700), "the parts' span");
+    let job = logs
+        .iter()
+        .find_map(|l| l.log_decode::<InteropPoW::JobStarted>().ok())
+        .expect("JobStarted")
+        .inner
+        .data;
+    assert_eq!((job.seed, job.starts, job.ends), (seed, starts, ends));
+    assert_eq!(mined_seed(logs), seed, "A mined the job's seed");
+    let request = outgoing(a, logs).await;
+    let on_b = attest_and_relay(b, &request[0]).await;
+    assert_eq!(
+        mined_seed(on_b.inner.logs()),
+        seed,
+        "B mined the job's seed"
+    );
+    let report = outgoing(b, on_b.inner.logs()).await;
+    attest_and_relay(a, &report[0]).await;
+    let part = |start, end| Work {
+        seed: seed.0,
+        start,
+        end,
+        target: target_for_bits(4),
+    };
+    let on = |chain: u64| pow.results(started.runId, U256::from(chain));
+    assert_eq!(
+        on(a.id).call().await.expect("A's").to_vec(),
+        native(&part(300, 700))
+    );
+    assert_eq!(
+        on(b.id).call().await.expect("B's").to_vec(),
+        native(&part(100, 300))
+    );
+    let mut merged = [native(&part(100, 300)), native(&part(300, 700))].concat();
+    merged.sort();
+    let mut whole = native(&part(100, 700));
+    whole.sort();
+    assert_eq!(merged, whole);
+    // One part per chain, and no part larger than a run may ask.
+    reverted_with::<InteropPoW::PartsMismatch>(
+        pow.runJob(
+            addresses.worker,
+            seed,
+            ids.clone(),
+            vec![0],
+            vec![1, 2],
+            target,
+        )
+        .call()
+        .await,
+    );
+    reverted_with::<InteropPoW::RangeTooLarge>(
+        pow.runJob(
+            addresses.worker,
+            seed,
+            ids.clone(),
+            vec![0, 2000],
+            vec![10, 3025],
+            target,
+        )
+        .call()
+        .await,
+    );
+    reverted_with::<InteropPoW::RangeTooLarge>(
+        pow.runJob(
+            addresses.worker,
+            seed,
+            ids,
+            vec![10, 0],
+            vec![5, 10],
+            target,
+        )
+        .call()
+        .await,
+    );
+    // A stranger cannot have B's worker mine a part as if A's coordinator had asked.
+    let stranger_worker = Worker::new(addresses.worker, &b.stranger);
+    reverted_with::<Worker::NotCoordinator>(
+        stranger_worker
+            .runJob(started.runId, addresses.interop_pow, seed, 0, 10, target)
+            .call()
+            .await,
+    );
+    devnet.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_chain_reports_once_even_when_it_found_nothing_and_malformed_reports_are_refused() {
     let (devnet, chains) = chains(1).await;

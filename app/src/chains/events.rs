@@ -36,6 +36,13 @@ pub enum EventKind {
         end: u64,
         target: U256,
     },
+    /// A job's seed and each chain's part, in the order of its `RunStarted`'s chains.
+    JobStarted {
+        run_id: U256,
+        seed: B256,
+        starts: Vec<u64>,
+        ends: Vec<u64>,
+    },
     /// A message left this chain; `message` is what a relay of it needs.
     Sent {
         destination: u64,
@@ -125,6 +132,14 @@ pub fn decode(
                 start: e.start,
                 end: e.end,
                 target: e.target,
+            }
+        } else if topic == InteropPoW::JobStarted::SIGNATURE_HASH {
+            let e = log.log_decode::<InteropPoW::JobStarted>().ok()?.inner.data;
+            EventKind::JobStarted {
+                run_id: e.runId,
+                seed: e.seed,
+                starts: e.starts,
+                ends: e.ends,
             }
         } else if topic == InteropPoW::ResultsReported::SIGNATURE_HASH {
             let e = log

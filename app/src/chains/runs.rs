@@ -31,6 +31,12 @@ pub enum Work {
         end: u64,
         bits: u32,
     },
+    /// The chains' parts of a job: one seed, `parts[k]` for `chains[k]`.
+    Job {
+        seed: alloy::primitives::B256,
+        parts: Vec<(u64, u64)>,
+        bits: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +63,55 @@ pub enum FormError {
     BadBits,
     #[error("the worker must be a 0x-prefixed 20-byte address, or empty for the devnet's")]
     BadWorker,
+    #[error("the job's seed must be 32 bytes of hex")]
+    BadSeed,
+    #[error("a job covers at most {MAX_JOB} indices")]
+    JobTooLarge,
+    #[error("browser cores for the job: 0 to {max}")]
+    BadCores { max: usize },
+    #[error(transparent)]
+    Split(#[from] crate::jobs::split::SplitError),
+}
+
+/// Most indices one job may cover: a few seconds on browser cores.
+pub const MAX_JOB: u64 = 1 << 24;
+
+fn number(text: &str, field: &'static str) -> Result<u64, FormError> {
+    text.trim()
+        .replace('_', "")
+        .parse::<u64>()
+        .map_err(|_| FormError::NotANumber { field })
+}
+
+/// Reads the job fields: a 32-byte seed in hex, a range and a difficulty.
+pub fn parse_job(
+    seed: &str,
+    start: &str,
+    end: &str,
+    bits: &str,
+) -> Result<crate::jobs::Job, FormError> {
+    let seed = seed.trim();
+    if seed.trim_start_matches("0x").len() != 64 {
+        return Err(FormError::BadSeed);
+    }
+    let seed = interplay_pow::parse_word(seed).ok_or(FormError::BadSeed)?;
+    let (start, end) = (number(start, "start")?, number(end, "end")?);
+    let bits = number(bits, "difficulty")?;
+    if end <= start {
+        return Err(FormError::EmptyRange);
+    }
+    if end - start > MAX_JOB {
+        return Err(FormError::JobTooLarge);
+    }
+    if !(1..=255).contains(&bits) {
+        return Err(FormError::BadBits);
+    }
+    Ok(crate::jobs::Job {
+        seed,
+        start,
+        end,
+        bits: bits as u32,
+    })
 }
 
 /// The form's worker field: empty for the devnet's Worker.
@@ -83,14 +138,8 @@ pub fn parse_form(
     let work = match custom {
         None => Work::Seed,
         Some((start, end, bits)) => {
-            let num = |text: &str, field| {
-                text.trim()
-                    .replace('_', "")
-                    .parse::<u64>()
-                    .map_err(|_| FormError::NotANumber { field })
-            };
-            let (start, end) = (num(start, "start")?, num(end, "end")?);
-            let bits = num(bits, "difficulty")?;
+            let (start, end) = (number(start, "start")?, number(end, "end")?);
+            let bits = number(bits, "difficulty")?;
             if end <= start {
                 return Err(FormError::EmptyRange);
             }
@@ -130,6 +179,20 @@ impl RunRequest {
                 chainIds: chain_ids,
                 start,
                 end,
+                target: U256::from_be_bytes(interplay_pow::target_for_bits(bits)),
+            }
+            .abi_encode()
+            .into(),
+            Work::Job {
+                seed,
+                ref parts,
+                bits,
+            } => InteropPoW::runJobCall {
+                worker,
+                seed,
+                chainIds: chain_ids,
+                starts: parts.iter().map(|p| p.0).collect(),
+                ends: parts.iter().map(|p| p.1).collect(),
                 target: U256::from_be_bytes(interplay_pow::target_for_bits(bits)),
             }
             .abi_encode()
@@ -175,6 +238,10 @@ pub fn revert_reason(data: &[u8]) -> String {
             E::TooManyChains(e) => format!("TooManyChains({})", e.count),
             E::ChainIdTooLarge(e) => format!("ChainIdTooLarge({})", e.chainId),
             E::RangeTooLarge(e) => format!("RangeTooLarge({}..{})", e.start, e.end),
+            E::PartsMismatch(e) => format!(
+                "PartsMismatch({} chains, {} starts, {} ends)",
+                e.chains, e.starts, e.ends
+            ),
             E::MalformedReport(e) => format!(
                 "MalformedReport(run {}, chain {}, {} bytes)",
                 e.runId, e.chainId, e.length
@@ -379,6 +446,50 @@ mod tests {
     use alloy::sol_types::SolError;
 
     use super::*;
+
+    #[test]
+    fn a_job_form_wants_a_whole_seed_a_range_and_a_difficulty() {
+        let seed = format!("0x{}", "ab".repeat(32));
+        let job = parse_job(&seed, "10", "1_000", "8").expect("a job");
+        assert_eq!(
+            (job.seed, job.start, job.end, job.bits),
+            ([0xab; 32], 10, 1000, 8)
+        );
+        assert_eq!(parse_job("0x12", "0", "1", "8"), Err(FormError::BadSeed));
+        assert_eq!(
+            parse_job(&seed.replace('a', "g"), "0", "1", "8"),
+            Err(FormError::BadSeed)
+        );
+        assert_eq!(parse_job(&seed, "5", "5", "8"), Err(FormError::EmptyRange));
+        let too_many = (MAX_JOB + 1).to_string();
+        assert_eq!(
+            parse_job(&seed, "0", &too_many, "8"),
+            Err(FormError::JobTooLarge)
+        );
+        assert_eq!(parse_job(&seed, "0", "9", "0"), Err(FormError::BadBits));
+    }
+
+    #[test]
+    fn a_job_s_calldata_gives_each_chain_its_part() {
+        let request = RunRequest {
+            chain_a: 901,
+            chains: vec![901, 902],
+            work: Work::Job {
+                seed: alloy::primitives::B256::repeat_byte(3),
+                parts: vec![(0, 10), (10, 30)],
+                bits: 8,
+            },
+            worker: None,
+        };
+        let call = InteropPoW::runJobCall::abi_decode(&request.calldata(Address::repeat_byte(1)))
+            .expect("runJob");
+        assert_eq!((call.starts, call.ends), (vec![0, 10], vec![10, 30]));
+        assert_eq!(call.chainIds, vec![U256::from(901), U256::from(902)]);
+        assert_eq!(
+            call.target,
+            U256::from_be_bytes(interplay_pow::target_for_bits(8))
+        );
+    }
 
     #[test]
     fn the_seed_form_and_a_custom_one() {

@@ -88,6 +88,17 @@ impl ChainsState {
         }
     }
 
+    /// The devnet's block time (s), 1 until the manifest is read.
+    pub fn block_time(&self) -> u64 {
+        self.manifest
+            .with_untracked(|m| {
+                m.as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .map(|m| m.block_time)
+            })
+            .unwrap_or(1)
+    }
+
     /// Each chain's latest block.
     pub fn heads(&self) -> BTreeMap<u64, u64> {
         self.chains.with(|chains| heads_of(chains))

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use alloy::primitives::{Address, B256, Bytes, TxHash, U256};
 
 use super::events::{ChainEvent, EventKind, Seen};
+use crate::charts::{Curve, Kind};
 
 /// A message not relayed within this many of its destination's blocks is flagged stuck...
 pub const STUCK_AFTER_BLOCKS: u64 = 5;
@@ -81,6 +82,14 @@ impl Leg {
     }
 }
 
+/// A job's seed and the part of its range each chain was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobParts {
+    pub seed: B256,
+    /// `(chain, start, end)` in the order the run asked the chains.
+    pub parts: Vec<(u64, u64, u64)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunTimeline {
     pub key: RunKey,
@@ -90,6 +99,8 @@ pub struct RunTimeline {
     pub start: u64,
     pub end: u64,
     pub target: U256,
+    /// Set for a job (`runJob`): every chain mines its part of the job's seed.
+    pub job: Option<JobParts>,
     /// In the order the run asked them.
     pub legs: Vec<(u64, Leg)>,
 }
@@ -153,6 +164,30 @@ impl RunTimeline {
                 _ => None,
             })?;
         let a = key.chain_a;
+        // Only from the run's own transaction: anyone can emit look-alike logs elsewhere.
+        let job = events.iter().find_map(|e| match &e.kind {
+            EventKind::JobStarted {
+                run_id,
+                seed,
+                starts,
+                ends,
+            } if e.seen.chain == a
+                && e.seen.tx == seen.tx
+                && *run_id == key.run_id
+                && starts.len() == chains.len()
+                && ends.len() == chains.len() =>
+            {
+                Some(JobParts {
+                    seed: *seed,
+                    parts: chains
+                        .iter()
+                        .zip(starts.iter().zip(ends))
+                        .map(|(c, (s, e))| (*c, *s, *e))
+                        .collect(),
+                })
+            }
+            _ => None,
+        });
         let hop = |sent: &ChainEvent| -> Option<Hop> {
             let EventKind::Sent {
                 destination,
@@ -267,8 +302,17 @@ impl RunTimeline {
             start,
             end,
             target,
+            job,
             legs,
         })
+    }
+
+    /// The range `chain` was asked to mine: its part of a job, or the run's range.
+    pub fn range_of(&self, chain: u64) -> (u64, u64) {
+        self.job
+            .as_ref()
+            .and_then(|j| j.parts.iter().find(|(c, ..)| *c == chain))
+            .map_or((self.start, self.end), |(_, s, e)| (*s, *e))
     }
 
     pub fn complete(&self) -> bool {
@@ -300,6 +344,43 @@ impl RunTimeline {
             .filter_map(|(_, l)| l.stored.as_ref().map(|(s, _)| s.timestamp))
             .max()
             .map(|last| last.saturating_sub(self.started.timestamp))
+    }
+
+    /// Seconds from the run mined to `step`: by the app's clock when it saw both, else by
+    /// block timestamps (whole seconds).
+    pub fn since_s(&self, step: &Step) -> f64 {
+        match (step.at_ms, self.started.at_ms) {
+            (Some(at), Some(t0)) => (at - t0).max(0.0) / 1000.0,
+            _ => step.timestamp.saturating_sub(self.started.timestamp) as f64,
+        }
+    }
+
+    /// Results per chain over time since the run was mined: a chain's line rises when its
+    /// results are stored on A. While the run is open, every line reaches `now_ms` (the
+    /// chart moves on with each block).
+    pub fn results_curves(&self, now_ms: Option<f64>) -> Vec<Curve> {
+        let now_s = now_ms
+            .zip(self.started.at_ms)
+            .map(|(now, t0)| (now - t0).max(0.0) / 1000.0);
+        self.legs
+            .iter()
+            .map(|(chain, leg)| {
+                let mut c = Curve::new(format!("chain {chain}"), Kind::Chain);
+                c.push(0.0, 0.0);
+                if let Some((step, n)) = &leg.stored {
+                    c.push(self.since_s(step), *n as f64);
+                } else if let Some(now) = now_s {
+                    c.push(now, 0.0);
+                }
+                c
+            })
+            .collect()
+    }
+
+    /// Seconds from the run mined to `chain`'s results stored, once they are.
+    pub fn chain_secs(&self, chain: u64) -> Option<f64> {
+        let (_, leg) = self.legs.iter().find(|(c, _)| *c == chain)?;
+        leg.stored.as_ref().map(|(s, _)| self.since_s(s))
     }
 
     pub fn results(&self) -> usize {
@@ -465,6 +546,68 @@ mod tests {
         assert!(t.complete());
         assert_eq!(t.results(), 8);
         assert_eq!(t.total_ms(), Some(1400.0));
+    }
+
+    #[test]
+    fn each_chain_s_results_line_rises_when_they_are_stored_and_open_lines_reach_now() {
+        let events = full_run();
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run seen");
+        let curves = t.results_curves(Some(9_000.0));
+        let points: Vec<_> = curves
+            .iter()
+            .map(|c| (c.name.as_str(), c.points.clone()))
+            .collect();
+        assert_eq!(
+            points,
+            [
+                ("chain 901", vec![(0.0, 3.0)]),
+                ("chain 902", vec![(0.0, 0.0), (1.4, 5.0)]),
+            ],
+            "chain A's results are stored in the run's own block"
+        );
+        assert_eq!(t.chain_secs(B), Some(1.4));
+        // B's report not yet relayed: its line stays at 0 up to now.
+        let t = RunTimeline::build(key(), &events[..6], &heads, POW).expect("run seen");
+        let b = &t.results_curves(Some(3_000.0))[1];
+        assert_eq!(b.points, [(0.0, 0.0), (2.0, 0.0)]);
+        assert_eq!(t.chain_secs(B), None);
+    }
+
+    #[test]
+    fn a_job_gives_each_chain_its_part_only_from_the_run_s_own_transaction() {
+        let job = |tx: u8, starts: Vec<u64>| {
+            ev(
+                seen(A, 10, tx, 1000.0),
+                EventKind::JobStarted {
+                    run_id: U256::from(1),
+                    seed: B256::repeat_byte(7),
+                    starts,
+                    ends: vec![300, 100],
+                },
+            )
+        };
+        let heads = BTreeMap::from([(A, 12), (B, 21)]);
+        let mut events = full_run();
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run seen");
+        assert_eq!(
+            (t.job.clone(), t.range_of(B)),
+            (None, (0, 255)),
+            "a plain run"
+        );
+        // A look-alike in another transaction, and one with a part missing, are not the job.
+        events.push(job(9, vec![100, 0]));
+        events.push(job(1, vec![100]));
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run seen");
+        assert_eq!(t.job, None);
+        events.push(job(1, vec![100, 0]));
+        let t = RunTimeline::build(key(), &events, &heads, POW).expect("run seen");
+        let parts = t.job.as_ref().map(|j| (j.seed, j.parts.clone()));
+        assert_eq!(
+            parts,
+            Some((B256::repeat_byte(7), vec![(A, 100, 300), (B, 0, 100)]))
+        );
+        assert_eq!((t.range_of(A), t.range_of(B)), ((100, 300), (0, 100)));
     }
 
     #[test]

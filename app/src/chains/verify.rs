@@ -97,7 +97,7 @@ impl fmt::Display for Problem {
             ),
             Self::WrongSeed { reported, expected } => write!(
                 f,
-                "seed {reported} is not this chain's, {expected} (chain id, timestamp and parent hash of the block the worker ran in)"
+                "seed {reported} is not the one asked, {expected} (a job's own seed; for a run, from the chain id, timestamp and parent hash of the block the worker ran in)"
             ),
             Self::NotFromSeed { k, preimage } => write!(
                 f,
@@ -142,6 +142,17 @@ fn claimed(reported_seed: &Word, found: &[u8]) -> Option<Vec<Word>> {
         found[8..]
             .chunks_exact(2)
             .map(|o| preimage(&base, u64::from(u16::from_be_bytes([o[0], o[1]]))))
+            .collect(),
+    )
+}
+
+/// The indices of `seed`'s search a report claims (results not derived from `seed` left out:
+/// [`check`] names those).
+pub fn claimed_indices(seed: &Word, reported_seed: &Word, found: &[u8]) -> Option<Vec<u64>> {
+    Some(
+        claimed(reported_seed, found)?
+            .iter()
+            .filter_map(|r| index_of(seed, r))
             .collect(),
     )
 }

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use leptos::{prelude::*, task::spawn_local};
-use parity_scale_codec::{DecodeAll, Encode};
+use parity_scale_codec::Encode;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use coreplay_abi::{MAX_INBOX, MAX_MESSAGE_BYTES};
 use interplay_pow::{
     Work, index_of,
-    messages::{MineRequest, MinerUpdate},
+    messages::{MineRequest, Progress},
     parse_word, target_for_bits,
 };
 
@@ -527,18 +527,8 @@ fn MinerStats(task: Memo<Option<TaskView>>) -> impl IntoView {
     let stats = move || {
         let t = task.get()?;
         let work = mining.with(|m| m.get(&t.id).copied())?;
-        let mut hashes = 0;
-        let mut results = None;
-        for body in &t.to_host {
-            match MinerUpdate::decode_all(&mut &body[..]) {
-                Ok(MinerUpdate::Progress { hashes: h }) => hashes = h,
-                Ok(MinerUpdate::Report(report)) => {
-                    hashes = report.hashes;
-                    results = Some(report.results);
-                }
-                Err(_) => {}
-            }
-        }
+        let Progress { hashes, report } = Progress::fold(t.to_host.iter().map(Vec::as_slice));
+        let results = report.map(|r| r.results);
         let rate = if t.busy_ms > 0.0 {
             hashes as f64 / t.busy_ms * 1000.0
         } else {

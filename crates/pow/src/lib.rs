@@ -295,7 +295,7 @@ mod tests {
 /// Messages of the Coreplay miner task.
 #[cfg(feature = "codec")]
 pub mod messages {
-    use parity_scale_codec::{Decode, Encode};
+    use parity_scale_codec::{Decode, DecodeAll, Encode};
 
     use super::{Word, Work};
 
@@ -332,6 +332,31 @@ pub mod messages {
         pub hashes: u64,
     }
 
+    /// What a miner's messages to the host say so far: hashes done and, once sent, the report.
+    /// Messages that are not a [`MinerUpdate`] are skipped.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Progress {
+        pub hashes: u64,
+        pub report: Option<MineReport>,
+    }
+
+    impl Progress {
+        pub fn fold<'a>(bodies: impl IntoIterator<Item = &'a [u8]>) -> Self {
+            let mut out = Self::default();
+            for body in bodies {
+                match MinerUpdate::decode_all(&mut &body[..]) {
+                    Ok(MinerUpdate::Progress { hashes }) => out.hashes = hashes,
+                    Ok(MinerUpdate::Report(report)) => {
+                        out.hashes = report.hashes;
+                        out.report = Some(report);
+                    }
+                    Err(_) => {}
+                }
+            }
+            out
+        }
+    }
+
     impl From<Work> for MineRequest {
         fn from(w: Work) -> Self {
             Self {
@@ -352,6 +377,30 @@ pub mod messages {
                 end: r.end,
                 target: r.target,
             }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn progress_folds_updates_to_the_last_count_and_the_report() {
+            let report = MineReport {
+                results: vec![[1; 32]],
+                hashes: 90,
+            };
+            let bodies = [
+                MinerUpdate::Progress { hashes: 40 }.encode(),
+                b"not an update".to_vec(),
+                MinerUpdate::Progress { hashes: 80 }.encode(),
+            ];
+            let p = Progress::fold(bodies.iter().map(Vec::as_slice));
+            assert_eq!((p.hashes, p.report), (80, None));
+            let mut bodies = bodies.to_vec();
+            bodies.push(MinerUpdate::Report(report.clone()).encode());
+            let p = Progress::fold(bodies.iter().map(Vec::as_slice));
+            assert_eq!((p.hashes, p.report), (90, Some(report)));
         }
     }
 }

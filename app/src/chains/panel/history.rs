@@ -8,12 +8,14 @@ use crate::chains::{
     state::ChainsState,
     timeline::{RunKey, RunTimeline},
 };
+use crate::charts::{Curve, Kind, chart::StepChart};
 
 #[component]
 pub fn History() -> impl IntoView {
     let chains = expect_context::<ChainsState>();
     let ui = expect_context::<RunsUi>();
-    let runs = Memo::new(move |_| {
+    // The last 20 runs, newest first.
+    let timelines = Memo::new(move |_| {
         let Some(pow) = chains
             .clients
             .with(|c| c.as_ref().and_then(|c| c.addresses))
@@ -30,6 +32,12 @@ pub fn History() -> impl IntoView {
             keys.truncate(20);
             keys.into_iter()
                 .filter_map(|k| RunTimeline::build(k, events, &heads, pow))
+                .collect::<Vec<_>>()
+        })
+    });
+    let runs = Memo::new(move |_| {
+        timelines.with(|ts| {
+            ts.iter()
                 .map(|t| {
                     let status = if t.complete() {
                         format!("{} results", t.results())
@@ -55,6 +63,7 @@ pub fn History() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    let times = Signal::derive(move || timelines.with(|ts| history_curves(ts)));
     let open = move |key: RunKey| ui.select(key);
     view! {
         <details class="card" open>
@@ -62,6 +71,10 @@ pub fn History() -> impl IntoView {
             <Show when=move || runs.with(Vec::is_empty)>
                 <p class="muted" data-testid="history-empty">"No runs on these chains yet."</p>
             </Show>
+            <StepChart curves=times title="Time to each chain's results, run by run"
+                x_unit="run (oldest first)" y_unit="seconds" markers=true
+                empty="Each finished run adds a point per chain here."
+                testid="history-chart"/>
             <ul class="history" data-testid="history">
                 <For each=move || runs.get() key=|r| r.clone() let:r>
                     {
@@ -99,4 +112,28 @@ pub fn History() -> impl IntoView {
             </ul>
         </details>
     }
+}
+
+/// Per chain, the seconds from each run mined to that chain's results stored, runs numbered
+/// oldest first (`newest_first` is how the list holds them).
+fn history_curves(newest_first: &[RunTimeline]) -> Vec<Curve> {
+    let mut curves: Vec<Curve> = Vec::new();
+    for (n, t) in newest_first.iter().rev().enumerate() {
+        for (chain, _) in &t.legs {
+            let Some(secs) = t.chain_secs(*chain) else {
+                continue;
+            };
+            let name = format!("chain {chain}");
+            let i = match curves.iter().position(|c| c.name == name) {
+                Some(i) => i,
+                None => {
+                    curves.push(Curve::new(name, Kind::Chain));
+                    curves.len() - 1
+                }
+            };
+            curves[i].push((n + 1) as f64, secs);
+        }
+    }
+    curves.sort_by(|a, b| a.name.cmp(&b.name));
+    curves
 }

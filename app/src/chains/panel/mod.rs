@@ -3,6 +3,8 @@
 
 mod chains;
 mod history;
+mod job;
+mod receipts;
 mod run_form;
 mod timeline;
 mod toasts;
@@ -106,6 +108,8 @@ pub fn ChainsPanel() -> impl IntoView {
     let wallet = expect_context::<WalletState>();
     let ui = RunsUi::new();
     provide_context(ui);
+    provide_context(job::JobsUi::new());
+    provide_context(receipts::Receipts::new());
     use_chain_watch(state, wallet);
     // Once per set of clients (the devnet read, or read again after it came back).
     Effect::new(move |_| {
@@ -149,6 +153,7 @@ pub fn ChainsPanel() -> impl IntoView {
             <chains::ChainTable/>
             <wallet::WalletCard/>
             <run_form::RunForm/>
+            <job::JobView/>
             <timeline::RunView/>
             <history::History/>
             <toasts::Toasts/>

@@ -6,6 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::{
     RunsUi, group,
+    job::{self, JobRun, JobsUi},
     toasts::{self, ToastKind},
 };
 use crate::chains::{
@@ -16,6 +17,32 @@ use crate::chains::{
     timeline::RunKey,
     wallet::{Status, WalletState},
 };
+use crate::{
+    cores::CoresState,
+    jobs::{
+        Miner,
+        split::{self, Capacity, Strategy},
+    },
+};
+
+/// What the form asks the chains to mine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WorkKind {
+    Seed,
+    Custom,
+    /// A job over browser cores and chains.
+    Job,
+}
+
+/// A fresh job seed. Nothing rides on it being unpredictable: any seed is as good as another
+/// for a search, and the chains mine whatever seed the job names.
+fn random_seed() -> String {
+    let entropy: Vec<u8> = (0..4)
+        .flat_map(|_| js_sys::Math::random().to_be_bytes())
+        .chain(js_sys::Date::now().to_be_bytes())
+        .collect();
+    alloy::hex::encode_prefixed(interplay_pow::keccak256(&entropy))
+}
 
 /// Where the form stands.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,7 +70,14 @@ pub fn RunForm() -> impl IntoView {
     let wallet = expect_context::<WalletState>();
     let ui = expect_context::<RunsUi>();
     let picked = RwSignal::new(Vec::<u64>::new());
-    let custom = RwSignal::new(false);
+    let cores = expect_context::<CoresState>();
+    let jobs = expect_context::<JobsUi>();
+    let kind = RwSignal::new(WorkKind::Seed);
+    let job_seed = RwSignal::new(random_seed());
+    let job_cores = RwSignal::new(cores.cores.get_untracked().to_string());
+    let strategy = RwSignal::new(Strategy::BySpeed);
+    // One miner per browser core unless the user says otherwise, following the cores setting.
+    Effect::new(move |_| job_cores.set(cores.cores.get().to_string()));
     let start = RwSignal::new("0".to_owned());
     let end = RwSignal::new("255".to_owned());
     let bits = RwSignal::new("6".to_owned());
@@ -76,10 +110,6 @@ pub fn RunForm() -> impl IntoView {
         let Some(clients) = chains.clients.get_untracked() else {
             return;
         };
-        let Status::Connected { chain_id, .. } = wallet.status.get_untracked() else {
-            stage.set(Stage::Failed(RunError::Wallet(WalletError::NoWallet)));
-            return;
-        };
         let order: Vec<u64> = clients.chain_ids().collect();
         let selected: Vec<u64> = order
             .into_iter()
@@ -90,14 +120,80 @@ pub fn RunForm() -> impl IntoView {
             end.get_untracked(),
             bits.get_untracked(),
         );
-        let form = runs::parse_form(
-            chain_id,
-            selected,
-            custom
-                .get_untracked()
-                .then_some((s.as_str(), e.as_str(), b.as_str())),
-        );
-        let form = form.and_then(|r| {
+        let connected = match wallet.status.get_untracked() {
+            Status::Connected { chain_id, .. } => Some(chain_id),
+            _ => None,
+        };
+        let request = match kind.get_untracked() {
+            WorkKind::Job => {
+                let form = JobForm {
+                    seed: &job_seed.get_untracked(),
+                    start: &s,
+                    end: &e,
+                    bits: &b,
+                    cores: &job_cores.get_untracked(),
+                    strategy: strategy.get_untracked(),
+                };
+                let run = match plan_job(
+                    &jobs,
+                    &cores,
+                    chains.block_time(),
+                    connected,
+                    selected,
+                    form,
+                ) {
+                    Ok(run) => run,
+                    Err(err) => {
+                        stage.set(Stage::Failed(err));
+                        return;
+                    }
+                };
+                let chain_parts: Vec<(u64, u64, u64)> = run
+                    .parts
+                    .iter()
+                    .filter_map(|p| match p.miner {
+                        Miner::Chain(c) => Some((c, p.start, p.end)),
+                        Miner::Core(_) => None,
+                    })
+                    .collect();
+                let job = run.job;
+                let chain_id = match connected {
+                    Some(id) => id,
+                    None if chain_parts.is_empty() => 0,
+                    None => {
+                        stage.set(Stage::Failed(RunError::Wallet(WalletError::NoWallet)));
+                        return;
+                    }
+                };
+                job::begin(cores.clone(), jobs, run);
+                if chain_parts.is_empty() {
+                    stage.set(Stage::Idle);
+                    return;
+                }
+                Ok(runs::RunRequest {
+                    chain_a: chain_id,
+                    chains: chain_parts.iter().map(|(c, ..)| *c).collect(),
+                    work: runs::Work::Job {
+                        seed: alloy::primitives::B256::from(job.seed),
+                        parts: chain_parts.iter().map(|(_, s, e)| (*s, *e)).collect(),
+                        bits: job.bits,
+                    },
+                    worker: None,
+                })
+            }
+            k => {
+                let Some(chain_id) = connected else {
+                    stage.set(Stage::Failed(RunError::Wallet(WalletError::NoWallet)));
+                    return;
+                };
+                runs::parse_form(
+                    chain_id,
+                    selected,
+                    (k == WorkKind::Custom).then_some((s.as_str(), e.as_str(), b.as_str())),
+                )
+            }
+        };
+        let form = request.and_then(|r| {
             Ok(runs::RunRequest {
                 worker: runs::parse_worker(&worker.get_untracked())?,
                 ..r
@@ -110,12 +206,34 @@ pub fn RunForm() -> impl IntoView {
                 return;
             }
         };
+        let is_job = matches!(request.work, runs::Work::Job { .. });
         let toast_id = next_toast.get_value();
         next_toast.set_value(toast_id + 1);
         spawn_local(async move {
             let outcome = start_run(clients, wallet, ui, stage, request, toast_id).await;
             match outcome {
-                Ok(()) => {}
+                Ok(key) => {
+                    if is_job && let Some(key) = key {
+                        jobs.current.update(|j| {
+                            if let Some(j) = j.as_mut() {
+                                j.run = Some(key);
+                            }
+                        });
+                    }
+                }
+                Err(err) if is_job => {
+                    // The chains' parts will not come: said on the job, not only on the form.
+                    let why = err.to_string();
+                    jobs.current.update(|j| {
+                        if let Some(j) = j.as_mut() {
+                            j.error = Some(format!("the chains' part was not run: {why}"));
+                        }
+                    });
+                    stage.set(match err {
+                        RunError::Wallet(WalletError::Rejected) => Stage::Rejected,
+                        err => Stage::Failed(err),
+                    });
+                }
                 Err(RunError::Wallet(WalletError::Rejected)) => {
                     stage.set(Stage::Rejected);
                     toasts::show(
@@ -215,15 +333,40 @@ pub fn RunForm() -> impl IntoView {
             <div class="field">
                 <span class="label">"Work"</span>
                 <div class="checks">
-                    <label><input type="radio" name="work" data-testid="work-seed" prop:checked=move || !custom.get() on:change=move |_| custom.set(false)/>"the seed's (indices 0–255, 6 zero bits)"</label>
-                    <label><input type="radio" name="work" data-testid="work-custom" prop:checked=move || custom.get() on:change=move |_| custom.set(true)/>"custom"</label>
+                    <label><input type="radio" name="work" data-testid="work-seed" prop:checked=move || kind.get() == WorkKind::Seed on:change=move |_| kind.set(WorkKind::Seed)/>"the seed's (indices 0–255, 6 zero bits)"</label>
+                    <label><input type="radio" name="work" data-testid="work-custom" prop:checked=move || kind.get() == WorkKind::Custom on:change=move |_| kind.set(WorkKind::Custom)/>"custom"</label>
+                    <label title="one seed and range, split between browser cores and the picked chains">
+                        <input type="radio" name="work" data-testid="work-job" prop:checked=move || kind.get() == WorkKind::Job on:change=move |_| kind.set(WorkKind::Job)/>"a job over browser cores and chains"
+                    </label>
                 </div>
             </div>
-            <Show when=move || custom.get()>
+            <Show when=move || kind.get() == WorkKind::Job>
+                <div class="field">
+                    <label class="label" for="job-seed">"Job seed"</label>
+                    <div class="inline">
+                        <input id="job-seed" data-testid="job-seed" class="address" spellcheck="false"
+                            prop:value=job_seed on:input=move |ev| job_seed.set(event_target_value(&ev))/>
+                        <button type="button" data-testid="job-new-seed" on:click=move |_| job_seed.set(random_seed())>"new seed"</button>
+                    </div>
+                </div>
+            </Show>
+            <Show when=move || kind.get() != WorkKind::Seed>
                 <div class="field inline">
                     <label>"From index " <input data-testid="work-start" inputmode="numeric" prop:value=start on:input=move |ev| start.set(event_target_value(&ev))/></label>
                     <label>"to (exclusive) " <input data-testid="work-end" inputmode="numeric" prop:value=end on:input=move |ev| end.set(event_target_value(&ev))/></label>
                     <label>"difficulty " <input data-testid="work-bits" inputmode="numeric" prop:value=bits on:input=move |ev| bits.set(event_target_value(&ev))/>" zero bits"</label>
+                </div>
+            </Show>
+            <Show when=move || kind.get() == WorkKind::Job>
+                <div class="field inline">
+                    <label>"Browser cores " <input data-testid="job-cores" class="narrow" inputmode="numeric" prop:value=job_cores on:input=move |ev| job_cores.set(event_target_value(&ev))/></label>
+                    <label>"split "
+                        <select data-testid="job-split" on:change=move |ev| strategy.set(if event_target_value(&ev) == "even" { Strategy::Even } else { Strategy::BySpeed })>
+                            <option value="speed" selected=move || strategy.get() == Strategy::BySpeed>"by measured speed"</option>
+                            <option value="even" selected=move || strategy.get() == Strategy::Even>"evenly"</option>
+                        </select>
+                    </label>
+                    <span class="muted small">"a chain mines at most " {group(runs::MAX_RANGE)} " indices; no chains picked runs it on browser cores alone, with nothing to sign"</span>
                 </div>
             </Show>
             <div class="field">
@@ -235,7 +378,8 @@ pub fn RunForm() -> impl IntoView {
                 </div>
             </div>
             <button class="primary" data-testid="run-button" on:click=run
-                disabled=move || busy() || wallet.account().is_none() || chains.clients.with(Option::is_none)>
+                disabled=move || busy() || chains.clients.with(Option::is_none)
+                    || (wallet.account().is_none() && kind.get() != WorkKind::Job)>
                 {move || if busy() { "Working…" } else { "Simulate and run" }}
             </button>
             {stage_view}
@@ -250,7 +394,7 @@ async fn start_run(
     stage: RwSignal<Stage>,
     request: runs::RunRequest,
     toast_id: u64,
-) -> Result<(), RunError> {
+) -> Result<Option<RunKey>, RunError> {
     stage.set(Stage::Simulating);
     let a = request.chain_a;
     let worker = request.worker.unwrap_or(clients.addresses()?.worker);
@@ -327,10 +471,11 @@ async fn start_run(
                 format!("Mined: {label}"),
                 format!("block {block} · {} gas · {hash}", group(gas_used)),
             );
-            if let Some(run_id) = run_id_of(&receipt) {
-                ui.select(RunKey { chain_a: a, run_id });
+            let key = run_id_of(&receipt).map(|run_id| RunKey { chain_a: a, run_id });
+            if let Some(key) = key {
+                ui.select(key);
             }
-            Ok(())
+            Ok(key)
         }
         TxStatus::Reverted { block, .. } => {
             toasts::show(
@@ -342,7 +487,7 @@ async fn start_run(
             );
             Err(RunError::Reverted { hash, block })
         }
-        TxStatus::Pending | TxStatus::Dropped => Ok(()),
+        TxStatus::Pending | TxStatus::Dropped => Ok(None),
     }
 }
 
@@ -353,4 +498,50 @@ fn run_id_of(receipt: &alloy::rpc::types::TransactionReceipt) -> Option<U256> {
             .ok()
             .map(|e| e.inner.data.runId)
     })
+}
+
+/// The job fields of the form, as typed.
+struct JobForm<'a> {
+    seed: &'a str,
+    start: &'a str,
+    end: &'a str,
+    bits: &'a str,
+    cores: &'a str,
+    strategy: Strategy,
+}
+
+/// The job the form describes, split over its browser-core miners and the picked chains.
+fn plan_job(
+    jobs: &JobsUi,
+    cores: &CoresState,
+    block_time_s: u64,
+    chain_a: Option<u64>,
+    chains: Vec<u64>,
+    form: JobForm<'_>,
+) -> Result<JobRun, RunError> {
+    let job = runs::parse_job(form.seed, form.start, form.end, form.bits)?;
+    let max = cores.cores.get_untracked();
+    let n: usize = form
+        .cores
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or(runs::FormError::BadCores { max })?;
+    let rate = if n > 0 { jobs.core_speed() } else { 0.0 };
+    let mut miners: Vec<Capacity> = (0..n as u32)
+        .map(|k| Capacity {
+            miner: Miner::Core(k),
+            per_s: rate,
+            cap: None,
+        })
+        .collect();
+    let a = chain_a.unwrap_or_default();
+    miners.extend(
+        chains
+            .iter()
+            .map(|c| jobs.chain_capacity(*c, a, block_time_s)),
+    );
+    let parts = split::split(&job, &miners, form.strategy).map_err(runs::FormError::from)?;
+    Ok(JobRun::new(job, parts))
 }

@@ -3,20 +3,22 @@
 
 use std::collections::HashMap;
 
-use alloy::{
-    primitives::{B256, TxHash},
-    providers::Provider,
-};
+use alloy::primitives::{B256, TxHash};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{RunsUi, group, short_hex};
+use super::{
+    RunsUi,
+    receipts::{Receipts, gas_and_cost},
+    short_hex,
+};
 use crate::chains::{
-    cost::{self, Total, TxCost},
+    cost,
     events::EventKind,
     relay,
     state::ChainsState,
     timeline::{Hop, Leg, RunTimeline, Step},
 };
+use crate::charts::chart::StepChart;
 
 /// What is known of a stuck message, by its hash. Kept above the table, which is rebuilt as
 /// the run moves on: a relay in flight stays "Relaying…" (no second click sends a second
@@ -42,60 +44,11 @@ impl StuckMessages {
     }
 }
 
-/// Receipts read so far, by transaction: `None` while being read (or unreadable).
-#[derive(Clone, Copy)]
-struct Receipts(RwSignal<HashMap<TxHash, Option<TxCost>>>);
-
-impl Receipts {
-    /// The cost of `tx` on `chain`, reading its receipt the first time it is asked for.
-    fn cost(self, chains: ChainsState, chain: u64, tx: TxHash) -> Option<TxCost> {
-        if let Some(known) = self.0.with(|m| m.get(&tx).copied()) {
-            return known;
-        }
-        self.0.update_untracked(|m| {
-            m.insert(tx, None);
-        });
-        let clients = chains.clients.get_untracked()?;
-        spawn_local(async move {
-            let Ok(c) = clients.chain(chain) else { return };
-            if let Ok(Some(r)) = c.provider.get_transaction_receipt(tx).await {
-                let cost = TxCost {
-                    gas_used: r.gas_used,
-                    effective_gas_price: r.effective_gas_price,
-                };
-                self.0.update(|m| {
-                    m.insert(tx, Some(cost));
-                });
-            } else {
-                // Asked again on a later render.
-                self.0.update_untracked(|m| {
-                    m.remove(&tx);
-                });
-            }
-        });
-        None
-    }
-
-    fn total(self, chains: ChainsState, txs: &[(u64, TxHash)]) -> Option<Total> {
-        txs.iter()
-            .map(|&(chain, tx)| self.cost(chains, chain, tx))
-            .collect::<Option<Vec<_>>>()
-            .map(|costs| costs.iter().fold(Total::default(), |t, c| t.with(c)))
-    }
-}
-
-fn gas_and_cost(total: Option<Total>) -> String {
-    total.map_or("…".into(), |t| {
-        format!("{} gas · {}", group(t.gas_used), cost::gwei(t.wei))
-    })
-}
-
 #[component]
 pub fn RunView() -> impl IntoView {
     let chains = expect_context::<ChainsState>();
     let ui = expect_context::<RunsUi>();
     provide_context(StuckMessages(RwSignal::new(HashMap::new())));
-    provide_context(Receipts(RwSignal::new(HashMap::new())));
     let timeline = Memo::new(move |_| {
         let key = ui.selected.get()?;
         let pow = chains
@@ -110,6 +63,15 @@ pub fn RunView() -> impl IntoView {
         })
     });
     let waiting = move || ui.selected.get().is_some() && timeline.with(Option::is_none);
+    // Redrawn at each new block (heads), so an open run's lines move on to now.
+    let results = Signal::derive(move || {
+        chains.heads();
+        timeline.with(|t| {
+            t.as_ref()
+                .map(|t| t.results_curves((!t.complete()).then(js_sys::Date::now)))
+                .unwrap_or_default()
+        })
+    });
     view! {
         <Show when=move || ui.selected.get().is_some()>
             <fieldset class="card run-view" data-testid="timeline">
@@ -118,6 +80,10 @@ pub fn RunView() -> impl IntoView {
                     <p class="muted" data-testid="timeline-loading">"Reading the run from chain…"</p>
                 </Show>
                 {move || timeline.get().map(|t| view! { <TimelineTable t=t/> })}
+                <StepChart curves=results title="Results over time, per chain"
+                    x_unit="seconds since the run was mined" y_unit="results"
+                    empty="Nothing to chart until the run is read from chain."
+                    testid="run-chart"/>
                 <super::verification::Verification timeline=timeline/>
             </fieldset>
         </Show>

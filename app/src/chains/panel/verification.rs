@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use alloy::{eips::BlockNumberOrTag, providers::Provider};
-use interplay_pow::{Work, index_of, messages::MinerUpdate};
+use interplay_pow::{Work, index_of, messages::Progress};
 use leptos::{prelude::*, task::spawn_local};
-use parity_scale_codec::{DecodeAll, Encode};
+use parity_scale_codec::Encode;
 
 use crate::{
     chains::{
@@ -41,36 +41,38 @@ impl Checks {
 
 /// Every result index of `work` the browser-cores miner `id` reported, once it has.
 fn recomputed(cores: &CoresState, id: TaskId, work: &Work) -> Option<Vec<u64>> {
-    cores.view.with(|v| {
-        v.task(id)?.to_host.iter().rev().find_map(|body| {
-            match MinerUpdate::decode_all(&mut &body[..]) {
-                Ok(MinerUpdate::Report(report)) => Some(
-                    report
-                        .results
-                        .iter()
-                        .filter_map(|r| index_of(&work.seed, r))
-                        .collect(),
-                ),
-                _ => None,
-            }
-        })
-    })
+    let report = cores
+        .view
+        .with(|v| Progress::fold(v.task(id)?.to_host.iter().map(Vec::as_slice)).report)?;
+    Some(
+        report
+            .results
+            .iter()
+            .filter_map(|r| index_of(&work.seed, r))
+            .collect(),
+    )
 }
 
-/// The seed of the block the worker ran in, read from that chain; then a browser-cores miner
-/// for the same work.
-async fn start_check(
-    clients: Clients,
-    cores: CoresState,
-    checks: Checks,
-    at: (RunKey, u64),
-    ran: RanIn,
-    range: (u64, u64, alloy::primitives::U256),
-) {
-    let fail = |e: String| checks.update(at, |c| c.error = Some(e));
-    let Ok(chain) = clients.chain(ran.chain) else {
-        return fail(format!("chain {} is not in the manifest", ran.chain));
-    };
+/// What the chain was asked: a job's part of the job's seed, or else the run's range from the
+/// seed of the block its worker ran in, read from that chain.
+async fn expected(clients: &Clients, ran: RanIn, asked: Asked) -> Result<Work, String> {
+    let Asked {
+        start,
+        end,
+        target,
+        job_seed,
+    } = asked;
+    if let Some(seed) = job_seed {
+        return Ok(Work {
+            seed: seed.0,
+            start,
+            end,
+            target: target.to_be_bytes(),
+        });
+    }
+    let chain = clients
+        .chain(ran.chain)
+        .map_err(|_| format!("chain {} is not in the manifest", ran.chain))?;
     let block = match chain
         .provider
         .get_block_by_number(BlockNumberOrTag::Number(ran.block))
@@ -78,22 +80,46 @@ async fn start_check(
     {
         Ok(Some(block)) => block,
         Ok(None) => {
-            return fail(format!(
+            return Err(format!(
                 "block {} of chain {} is not there (a reset chain?)",
                 ran.block, ran.chain
             ));
         }
-        Err(e) => return fail(chain.rpc_down(e).to_string()),
+        Err(e) => return Err(chain.rpc_down(e).to_string()),
     };
-    let (start, end, target) = range;
-    let work = verify::expected_work(
+    Ok(verify::expected_work(
         ran.chain,
         block.header.timestamp,
         block.header.parent_hash,
         start,
         end,
         target,
-    );
+    ))
+}
+
+/// The work a chain of a run was asked for, as the run's events say.
+#[derive(Debug, Clone, Copy)]
+struct Asked {
+    start: u64,
+    end: u64,
+    target: alloy::primitives::U256,
+    job_seed: Option<alloy::primitives::B256>,
+}
+
+/// The expected work, then a browser-cores miner for it.
+async fn start_check(
+    clients: Clients,
+    cores: CoresState,
+    checks: Checks,
+    at: (RunKey, u64),
+    ran: RanIn,
+    asked: Asked,
+) {
+    let fail = |e: String| checks.update(at, |c| c.error = Some(e));
+    let work = match expected(&clients, ran, asked).await {
+        Ok(work) => work,
+        Err(e) => return fail(e),
+    };
     checks.update(at, |c| c.work = Some(work));
     let module = match library::module("miner").await {
         Ok(m) => m,
@@ -130,13 +156,20 @@ pub fn Verification(timeline: Memo<Option<RunTimeline>>) -> impl IntoView {
                     continue;
                 }
                 checks.update(at, |_| {});
+                let (start, end) = t.range_of(ran.chain);
+                let asked = Asked {
+                    start,
+                    end,
+                    target: t.target,
+                    job_seed: t.job.as_ref().map(|j| j.seed),
+                };
                 spawn_local(start_check(
                     clients.clone(),
                     cores.clone(),
                     checks,
                     at,
                     ran,
-                    (t.start, t.end, t.target),
+                    asked,
                 ));
             }
         });
@@ -184,7 +217,7 @@ pub fn Verification(timeline: Memo<Option<RunTimeline>>) -> impl IntoView {
         <div class="verification" data-testid="verification">
             <h3>"Verification"</h3>
             <p class="muted small">
-                "Each report is checked here, trusting no chain: the seed from the block its worker ran in, every result's hash below the target, no duplicates, and the whole set recomputed by a miner on the browser cores."
+                "Each report is checked here, trusting no chain: the seed from the block its worker ran in (a job's own seed for a job), every result's hash below the target, no duplicates, and the whole set recomputed by a miner on the browser cores."
             </p>
             <ul class="verdicts">
                 {move || rows().unwrap_or_default().into_iter().map(|(chain, verdict, error, reported)| {
