@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test, expect } from '../fixtures';
 import { ChainsSide } from '../pages/chains';
+import { shoot } from '../shoot';
 
 // The native search, built by the harness (`cargo build --workspace --all-targets`).
 const POW_SEARCH = resolve(__dirname, '../..', process.env.CARGO_TARGET_DIR ?? 'target', 'debug/pow-search');
@@ -42,6 +43,27 @@ test.describe('one job over both kinds of cores', () => {
     }
     // The chains mined the job's seed, not their blocks': their reports verify against it.
     await chains.expectVerified([901, 902]);
+    // Who did what, charted on one axis: every part's results and its whole range searched.
+    const ids = ['core-1', 'core-2', 'chain-901', 'chain-902'];
+    const names = ['browser core 1', 'browser core 2', 'chain 901', 'chain 902'];
+    const results: string[] = [];
+    const searched: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      results.push(`${names[i]}=${await part(id).locator('td').nth(3).textContent()}`);
+      const [s, e] = await range(id);
+      searched.push(`${names[i]}=${e - s}`);
+    }
+    const charts = page.getByTestId('job-charts');
+    await expect(charts.getByTestId('job-results-chart')).toHaveAttribute('data-series', results.join(';'));
+    await expect(charts.getByTestId('job-searched-chart')).toHaveAttribute('data-series', searched.join(';'));
+    await expect(charts.locator('._chartistry_series ._chartistry_line')).toHaveCount(8);
+    // Chains pay gas and wait for blocks; browser cores do neither.
+    await expect(part('chain-902').getByTestId('job-part-gas')).toHaveText(/^[\d,]+ gas · [\d,]+\.\d{2} gwei$/);
+    await expect(part('chain-902').getByTestId('job-part-blocks')).toHaveText(/^[1-9]\d*$/);
+    await expect(part('core-1').getByTestId('job-part-gas')).toHaveText('—');
+    await page.setViewportSize({ width: 1400, height: 900 });
+    for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click();
+    await shoot(page.getByTestId('job'), 'job.png');
   });
 
   test('a job on browser cores alone asks for no wallet and nothing to sign', async ({ page, playground }) => {

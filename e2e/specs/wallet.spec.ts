@@ -5,18 +5,12 @@ import { ChainsSide } from '../pages/chains';
 import { injectTestWallet, testWallet } from '../wallet/test-wallet';
 import { MANIFEST_URL } from '../ports';
 import { TestDevnet, onDevnet, rpc } from '../devnet';
+import { shoot } from '../shoot';
 
 type Manifest = {
   chains: { chain_id: number; rpc_url: string }[];
   accounts: { address: string }[];
 };
-
-/** A screenshot for the test's report; with UPDATE_SCREENSHOTS=1, the README's copy in docs/. */
-async function shoot(target: import('@playwright/test').Locator, name: string) {
-  const shot = process.env.UPDATE_SCREENSHOTS ? path.join(__dirname, '../../docs', name) : test.info().outputPath(name);
-  await target.screenshot({ path: shot });
-  await test.info().attach(name, { path: shot, contentType: 'image/png' });
-}
 
 async function manifest(): Promise<Manifest> {
   const res = await fetch(MANIFEST_URL);
@@ -39,11 +33,17 @@ test.describe('wallet-signed runs', () => {
     await expect(chains.walletChain).toHaveAttribute('data-chain', '901');
     await expect(page.getByTestId('chain-901').getByTestId('balance')).toContainText('ETH');
     await chains.pickChains([901, 902], [901, 902]);
+    await chains.recordChart();
     await chains.runButton.click();
     await expect(page.getByTestId('run-estimate').first()).toHaveText(/^\d{2,3},\d{3}$/);
     await expect(page.getByTestId('toast').filter({ hasText: 'Mined' })).toBeVisible({ timeout: 30_000 });
     await chains.expectComplete(901, [901, 902]);
     await chains.expectVerified([901, 902]);
+    await chains.expectCharted(901, [901, 902]);
+    // The history chart has this run's point for each chain.
+    const history = page.getByTestId('history-chart');
+    await expect(history).toHaveAttribute('data-series', /^chain 901=[\d.]+;chain 902=[\d.]+/);
+    await expect(history.locator('._chartistry_series ._chartistry_line')).toHaveCount(2);
     // Cost from receipts: the run on A, and each other chain's two relays.
     const gasAndCost = /^\d{2,3},\d{3} gas · [\d,]+\.\d{2} gwei$/;
     await expect(page.getByTestId('run-cost')).toHaveText(gasAndCost);
@@ -237,9 +237,11 @@ test.describe('runs on devnets of their own', () => {
       await chains.connect('burner');
       const all = [901, 902, 903, 904];
       await chains.pickChains(all, all);
+      await chains.recordChart();
       await chains.runButton.click();
       await chains.expectComplete(901, all);
       await chains.expectVerified(all);
+      await chains.expectCharted(901, all);
     });
   });
 

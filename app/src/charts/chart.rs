@@ -38,7 +38,10 @@ fn legend_of(curves: &[Curve]) -> Vec<(String, Kind)> {
 
 fn series_for(legend: Vec<(String, Kind)>, markers: bool) -> Series<Row, f64, f64> {
     let mut nth = [0usize; 2];
-    let mut series = Series::new(|r: &Row| r.x).with_min_x(0.0).with_min_y(0.0);
+    let mut series = Series::new(|r: &Row| r.x).with_min_y(0.0);
+    if !markers {
+        series = series.with_min_x(0.0);
+    }
     for (i, (name, kind)) in legend.into_iter().enumerate() {
         let k = &mut nth[kind as usize];
         let line = Line::new(move |r: &Row| r.ys.get(i).copied().unwrap_or(f64::NAN))
@@ -55,6 +58,16 @@ fn series_for(legend: Vec<(String, Kind)>, markers: bool) -> Series<Row, f64, f6
     series
 }
 
+/// A staircase's last step would sit on the chart's right edge: every line is held on a
+/// little past the last point, so the last jump reads as a step.
+fn padded(mut rows: Vec<Row>, markers: bool) -> Vec<Row> {
+    if let (false, Some(last)) = (markers, rows.last().cloned()) {
+        let x = if last.x > 0.0 { last.x * 1.08 } else { 1.0 };
+        rows.push(Row { x, ys: last.ys });
+    }
+    rows
+}
+
 /// `title` over a chart of `curves`; `x_unit` and `y_unit` name the axes. With no points yet,
 /// `empty` says why. `markers` draws each point and joins them straight (for a series of
 /// runs) instead of as steps (for counts that jump).
@@ -69,13 +82,15 @@ pub fn StepChart(
     #[prop(optional)] markers: bool,
 ) -> impl IntoView {
     let legend = Memo::new(move |_| curves.with(|c| legend_of(c)));
-    let data = Signal::derive(move || curves.with(|c| rows(c)));
+    let data = Signal::derive(move || curves.with(|c| padded(rows(c), markers)));
     let has_data = move || data.with(|d| !d.is_empty());
     let drawn = move || {
         let series = series_for(legend.get(), markers);
         view! {
             <Chart
                 aspect_ratio=AspectRatio::from_env_width(220.0)
+                font_height=12.0
+                font_width=7.0
                 series=series
                 data=data
                 left=vec![

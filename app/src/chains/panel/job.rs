@@ -395,6 +395,9 @@ pub fn JobView() -> impl IntoView {
     let results = Signal::derive(move || lines.with(|l| l.1.clone()));
     let receipts = expect_context::<Receipts>();
     view! {
+        <Show when=move || rows.with(Option::is_some)>
+        <fieldset class="card job-view" data-testid="job">
+            <legend>"Job"</legend>
         {move || rows.get().map(|(run, rows, merged)| {
             let job = run.job;
             let last = rows.iter().filter_map(|r| r.found.as_ref().and_then(|(_, at)| *at)).reduce(f64::max);
@@ -409,8 +412,6 @@ pub fn JobView() -> impl IntoView {
             let strays = merged.strays.clone();
             let indices = merged.indices.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
             view! {
-                <fieldset class="card job-view" data-testid="job">
-                    <legend>"Job"</legend>
                     <p class="muted small">
                         "Seed " <code title=B256::from(job.seed).to_string()>{short_hex(&B256::from(job.seed).to_string())}</code>
                         {format!(" · indices {}..{} ({}) · {} zero bits", job.start, job.end, group(job.len()), job.bits)}
@@ -470,10 +471,8 @@ pub fn JobView() -> impl IntoView {
                             {strays.iter().take(5).map(|(m, i)| format!("{m} reported index {i}, outside its part")).collect::<Vec<_>>().join("; ")}
                         </p>
                     })}
-                </fieldset>
             }
         })}
-        <Show when=move || rows.with(Option::is_some)>
             <div class="charts" data-testid="job-charts">
                 <StepChart curves=searched title="Indices searched, per miner"
                     x_unit="seconds since the job began" y_unit="indices"
@@ -482,6 +481,7 @@ pub fn JobView() -> impl IntoView {
                     x_unit="seconds since the job began" y_unit="results"
                     empty="" testid="job-results-chart"/>
             </div>
+        </fieldset>
         </Show>
     }
 }
