@@ -421,8 +421,8 @@ pub fn JobView() -> impl IntoView {
                     <table class="parts" data-testid="job-parts">
                         <thead><tr>
                             <th>"Miner"</th><th>"Indices"</th><th>"Done"</th><th>"Results"</th><th>"Time"</th>
-                            <th title="indices searched per second, from the job's start to this part's results">"Speed"</th>
-                            <th title="chain A's blocks from the run to this chain's results">"Blocks waited"</th>
+                            <th title="indices searched per second, from the job's start to this part's results">"Indices/s"</th>
+                            <th title="chain A's blocks from the run to this chain's results">"Blocks"</th>
                             <th title="gas used × the price each paid: the run transaction for chain A, the relays of its request and report for another chain">"Gas · cost"</th>
                         </tr></thead>
                         <tbody>
@@ -433,7 +433,7 @@ pub fn JobView() -> impl IntoView {
                                     Some((f, Some(at))) => (
                                         f.len().to_string(),
                                         format!("{:.2} s", at / 1000.0),
-                                        format!("{} indices/s", group((r.part.len() as f64 / (at / 1000.0).max(0.001)) as u64)),
+                                        compact(r.part.len() as f64 / (at / 1000.0).max(0.001)),
                                     ),
                                     Some((f, None)) => (f.len().to_string(), "—".into(), "—".into()),
                                     None => ("…".into(), "…".into(), "—".into()),
@@ -483,6 +483,15 @@ pub fn JobView() -> impl IntoView {
             </div>
         </fieldset>
         </Show>
+    }
+}
+
+/// 1_234_567.0 → "1.23 M", 13_595.0 → "13.6 k", 797.0 → "797": a rate that fits its column.
+fn compact(x: f64) -> String {
+    match x {
+        x if x >= 1e6 => format!("{:.2} M", x / 1e6),
+        x if x >= 1e4 => format!("{:.1} k", x / 1e3),
+        x => format!("{x:.0}"),
     }
 }
 
