@@ -698,42 +698,12 @@ async fn a_job_gives_each_chain_its_part_of_one_seed_and_the_parts_are_the_whole
     whole.sort();
     assert_eq!(merged, whole);
     // One part per chain, and no part larger than a run may ask.
-    reverted_with::<InteropPoW::PartsMismatch>(
-        pow.runJob(
-            addresses.worker,
-            seed,
-            ids.clone(),
-            vec![0],
-            vec![1, 2],
-            target,
-        )
-        .call()
-        .await,
-    );
-    reverted_with::<InteropPoW::RangeTooLarge>(
-        pow.runJob(
-            addresses.worker,
-            seed,
-            ids.clone(),
-            vec![0, 2000],
-            vec![10, 3025],
-            target,
-        )
-        .call()
-        .await,
-    );
-    reverted_with::<InteropPoW::RangeTooLarge>(
-        pow.runJob(
-            addresses.worker,
-            seed,
-            ids,
-            vec![10, 0],
-            vec![5, 10],
-            target,
-        )
-        .call()
-        .await,
-    );
+    let job = |starts: Vec<u64>, ends: Vec<u64>| {
+        pow.runJob(addresses.worker, seed, ids.clone(), starts, ends, target)
+    };
+    reverted_with::<InteropPoW::PartsMismatch>(job(vec![0], vec![1, 2]).call().await);
+    reverted_with::<InteropPoW::RangeTooLarge>(job(vec![0, 2000], vec![10, 3025]).call().await);
+    reverted_with::<InteropPoW::RangeTooLarge>(job(vec![10, 0], vec![5, 10]).call().await);
     // A stranger cannot have B's worker mine a part as if A's coordinator had asked.
     let stranger_worker = Worker::new(addresses.worker, &b.stranger);
     reverted_with::<Worker::NotCoordinator>(
