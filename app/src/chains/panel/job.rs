@@ -450,7 +450,7 @@ pub fn JobView() -> impl IntoView {
                                     <tr data-testid=format!("job-part-{}", part_id(r.part.miner)) data-kind=kind data-done=r.found.is_some().to_string()>
                                         <td>{r.part.miner.to_string()}</td>
                                         <td class="num">{format!("{}..{}", r.part.start, r.part.end)}</td>
-                                        <td class="num"><progress max="100" value=pct></progress>{format!(" {pct}%")}</td>
+                                        <td class="num" title=format!("{pct}%")><progress max="100" value=pct></progress></td>
                                         <td class="num">{results}</td>
                                         <td class="num">{time}</td>
                                         <td class="num">{speed}</td>
