@@ -85,4 +85,25 @@ test.describe('one job over both kinds of cores', () => {
     await chains.runButton.click();
     await expect(chains.runError).toContainText("more than its chains may take (1024)");
   });
+
+  test('by speed, a job the browser cores finish sooner than a chain can answer leaves the chains out, and nothing is signed', async ({ page, playground }) => {
+    await playground.goto();
+    await playground.setCores(2);
+    const chains = new ChainsSide(page);
+    await chains.connect('burner');
+    await chains.pickChains([901, 902], [901, 902]);
+    const seed = `0x${'c4'.repeat(32)}`;
+    await describeJob(page, seed, 4096, 8, 2);
+    await page.getByTestId('job-split').selectOption('speed');
+    await chains.runButton.click();
+    const merged = page.getByTestId('job-merged');
+    await expect(merged).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
+    expect(await merged.getAttribute('data-indices')).toBe(native(seed, 0, 4096, 8));
+    await expect(page.getByTestId('job-parts').locator('tbody tr')).toHaveCount(2);
+    await expect(page.getByTestId('job-left-out')).toHaveText(
+      'chain 901 has no part: its results would come after the others have finished the job. ' +
+        'chain 902 has no part: its results would come after the others have finished the job.',
+    );
+    await expect(page.getByTestId('toast')).toHaveCount(0);
+  });
 });

@@ -25,7 +25,7 @@ use crate::{
     jobs::{
         Job, Miner, Part,
         merge::{Merged, merge},
-        split::Capacity,
+        split::{Capacity, LeftOut, Plan},
         track::{self, Track},
     },
 };
@@ -35,6 +35,8 @@ use crate::{
 pub struct JobRun {
     pub job: Job,
     pub parts: Vec<Part>,
+    /// Miners offered that the plan gave no part, and why.
+    pub left_out: Vec<(Miner, LeftOut)>,
     /// When the job was started (ms since the epoch, the clock chain events are seen by).
     pub began_ms: f64,
     pub tasks: BTreeMap<Miner, TaskId>,
@@ -48,10 +50,11 @@ pub struct JobRun {
 }
 
 impl JobRun {
-    pub fn new(job: Job, parts: Vec<Part>) -> Self {
+    pub fn new(job: Job, plan: Plan) -> Self {
         Self {
             job,
-            parts,
+            parts: plan.parts,
+            left_out: plan.left_out,
             began_ms: js_sys::Date::now(),
             tasks: BTreeMap::new(),
             found: BTreeMap::new(),
@@ -103,17 +106,27 @@ impl JobsUi {
 
     /// A chain's speed for the plan: a run's bound of indices over its last measured time
     /// (before any, two blocks for chain A and four for another: request and report relays).
-    pub fn chain_capacity(&self, chain: u64, chain_a: u64, block_time_s: u64) -> Capacity {
+    pub fn chain_capacity(
+        &self,
+        chain: u64,
+        chain_a: u64,
+        block_time_s: u64,
+        base_fee: Option<u128>,
+    ) -> Capacity {
         let blocks = if chain == chain_a { 2.0 } else { 4.0 };
         let ms = self
             .chain_ms
             .with_untracked(|m| m.get(&chain).copied())
             .unwrap_or(blocks * block_time_s.max(1) as f64 * 1000.0);
-        let cap = crate::chains::runs::MAX_RANGE;
         Capacity {
             miner: Miner::Chain(chain),
-            per_s: cap as f64 / ms.max(1.0) * 1000.0,
-            cap: Some(cap),
+            // The whole part in the one transaction its worker runs in.
+            per_s: f64::INFINITY,
+            latency_s: ms / 1000.0,
+            cap: Some(crate::chains::runs::MAX_RANGE),
+            // A part costs about its relays (≈ 300k gas, see the README's gas figures); a chain
+            // whose fee is unknown sorts last.
+            cost: base_fee.map_or(u128::MAX, |fee| fee.saturating_mul(300_000)),
         }
     }
 }
@@ -462,6 +475,11 @@ pub fn JobView() -> impl IntoView {
                         </tbody>
                     </table>
                     </div>
+                    {(!run.left_out.is_empty()).then(|| view! {
+                        <p class="muted small" data-testid="job-left-out">
+                            {run.left_out.iter().map(|(m, why)| format!("{m} has no part: {why}.")).collect::<Vec<_>>().join(" ")}
+                        </p>
+                    })}
                     <p data-testid="job-merged" data-complete=complete.to_string()
                         data-indices=indices data-ms=last.map(|ms| format!("{ms:.0}"))>
                         <strong>{summary}</strong>

@@ -140,6 +140,11 @@ pub fn RunForm() -> impl IntoView {
                     chains.block_time(),
                     connected,
                     selected,
+                    &chains.chains.with_untracked(|c| {
+                        c.iter()
+                            .filter_map(|c| Some((c.chain_id, c.base_fee?)))
+                            .collect()
+                    }),
                     form,
                 ) {
                     Ok(run) => run,
@@ -361,8 +366,13 @@ pub fn RunForm() -> impl IntoView {
                 <div class="field inline">
                     <label>"Browser cores " <input data-testid="job-cores" class="narrow" inputmode="numeric" prop:value=job_cores on:input=move |ev| job_cores.set(event_target_value(&ev))/></label>
                     <label>"split "
-                        <select data-testid="job-split" on:change=move |ev| strategy.set(if event_target_value(&ev) == "even" { Strategy::Even } else { Strategy::BySpeed })>
-                            <option value="speed" selected=move || strategy.get() == Strategy::BySpeed>"by measured speed"</option>
+                        <select data-testid="job-split" on:change=move |ev| strategy.set(match event_target_value(&ev).as_str() {
+                            "even" => Strategy::Even,
+                            "cost" => Strategy::ByCost,
+                            _ => Strategy::BySpeed,
+                        })>
+                            <option value="speed" selected=move || strategy.get() == Strategy::BySpeed>"by measured speed (earliest finish)"</option>
+                            <option value="cost" selected=move || strategy.get() == Strategy::ByCost>"by cost (least gas)"</option>
                             <option value="even" selected=move || strategy.get() == Strategy::Even>"evenly"</option>
                         </select>
                     </label>
@@ -517,8 +527,10 @@ fn plan_job(
     block_time_s: u64,
     chain_a: Option<u64>,
     chains: Vec<u64>,
+    fees: &std::collections::BTreeMap<u64, u128>,
     form: JobForm<'_>,
 ) -> Result<JobRun, RunError> {
+    let base_fee = |chain: u64| fees.get(&chain).copied();
     let job = runs::parse_job(form.seed, form.start, form.end, form.bits)?;
     let max = cores.cores.get_untracked();
     let n: usize = form
@@ -533,15 +545,17 @@ fn plan_job(
         .map(|k| Capacity {
             miner: Miner::Core(k),
             per_s: rate,
+            latency_s: 0.0,
             cap: None,
+            cost: 0,
         })
         .collect();
     let a = chain_a.unwrap_or_default();
     miners.extend(
         chains
             .iter()
-            .map(|c| jobs.chain_capacity(*c, a, block_time_s)),
+            .map(|c| jobs.chain_capacity(*c, a, block_time_s, base_fee(*c))),
     );
-    let parts = split::split(&job, &miners, form.strategy).map_err(runs::FormError::from)?;
-    Ok(JobRun::new(job, parts))
+    let plan = split::split(&job, &miners, form.strategy).map_err(runs::FormError::from)?;
+    Ok(JobRun::new(job, plan))
 }
