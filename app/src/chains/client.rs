@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use alloy::{
     primitives::Address,
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{Provider, ProviderBuilder, RootProvider},
 };
 use interplay_manifest::Manifest;
 
@@ -43,7 +43,7 @@ pub struct ChainClient {
     pub chain_id: u64,
     pub name: String,
     pub rpc_url: String,
-    pub provider: DynProvider,
+    pub provider: RootProvider,
 }
 
 impl ChainClient {
@@ -79,7 +79,9 @@ impl Clients {
                     chain_id: chain.chain_id,
                     name: chain.name.clone(),
                     rpc_url: chain.rpc_url.clone(),
-                    provider: ProviderBuilder::new().connect_http(url).erased(),
+                    // Reads only (writers are the wallet's and the burner's): no fillers, and
+                    // not erased, so only the methods the page calls are in its wasm.
+                    provider: ProviderBuilder::default().connect_http(url),
                 },
             );
         }
