@@ -23,6 +23,8 @@ pub enum ChainError {
     },
     #[error("chain {0} is not in the devnet manifest")]
     UnknownChain(u64),
+    #[error("block {block} of chain {chain_id} is not there (a reset chain?)")]
+    BlockMissing { chain_id: u64, block: u64 },
 }
 
 /// What a wallet answered, classified by its EIP-1193 / JSON-RPC code.

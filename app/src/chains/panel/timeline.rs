@@ -15,6 +15,7 @@ use crate::chains::{
     cost,
     events::EventKind,
     relay,
+    runs::RunError,
     state::ChainsState,
     timeline::{Hop, Leg, RunTimeline, Step},
 };
@@ -28,7 +29,7 @@ struct StuckMessage {
     why: Option<String>,
     asked: bool,
     relaying: bool,
-    outcome: Option<Result<String, String>>,
+    outcome: Option<Result<TxHash, RunError>>,
 }
 
 #[derive(Clone, Copy)]
@@ -274,7 +275,7 @@ fn StuckRow(hop: Hop) -> impl IntoView {
         spawn_local(async move {
             let result = relay::relay_now(&clients, &message).await;
             store.update(hash, |s| {
-                s.outcome = Some(result.map(|h| h.to_string()).map_err(|e| e.to_string()));
+                s.outcome = Some(result);
                 s.relaying = false;
             });
         });
@@ -290,7 +291,7 @@ fn StuckRow(hop: Hop) -> impl IntoView {
                     {move || if relaying() { "Relaying…" } else { "Relay now (dev key)" }}
                 </button>
                 {move || state().outcome.map(|o| match o {
-                    Ok(hash) => view! { <span class="muted" data-testid="relay-sent">{format!(" relay sent: {}", short_hex(&hash))}</span> }.into_any(),
+                    Ok(hash) => view! { <span class="muted" data-testid="relay-sent">{format!(" relay sent: {}", short_hex(&hash.to_string()))}</span> }.into_any(),
                     Err(e) => view! { <span class="error" role="alert" data-testid="relay-error">{format!(" {e}")}</span> }.into_any(),
                 })}
             </td>

@@ -12,6 +12,7 @@ use parity_scale_codec::Encode;
 use crate::{
     chains::{
         client::Clients,
+        error::ChainError,
         state::ChainsState,
         timeline::{RunKey, RunTimeline},
         verify::{self, Problem, RanIn, Verdict},
@@ -55,7 +56,7 @@ fn recomputed(cores: &CoresState, id: TaskId, work: &Work) -> Option<Vec<u64>> {
 
 /// What the chain was asked: a job's part of the job's seed, or else the run's range from the
 /// seed of the block its worker ran in, read from that chain.
-async fn expected(clients: &Clients, ran: RanIn, asked: Asked) -> Result<Work, String> {
+async fn expected(clients: &Clients, ran: RanIn, asked: Asked) -> Result<Work, ChainError> {
     let Asked {
         start,
         end,
@@ -70,23 +71,16 @@ async fn expected(clients: &Clients, ran: RanIn, asked: Asked) -> Result<Work, S
             target: target.to_be_bytes(),
         });
     }
-    let chain = clients
-        .chain(ran.chain)
-        .map_err(|_| format!("chain {} is not in the manifest", ran.chain))?;
-    let block = match chain
+    let chain = clients.chain(ran.chain)?;
+    let block = chain
         .provider
         .get_block_by_number(BlockNumberOrTag::Number(ran.block))
         .await
-    {
-        Ok(Some(block)) => block,
-        Ok(None) => {
-            return Err(format!(
-                "block {} of chain {} is not there (a reset chain?)",
-                ran.block, ran.chain
-            ));
-        }
-        Err(e) => return Err(chain.rpc_down(e).to_string()),
-    };
+        .map_err(|e| chain.rpc_down(e))?
+        .ok_or(ChainError::BlockMissing {
+            chain_id: ran.chain,
+            block: ran.block,
+        })?;
     Ok(verify::expected_work(
         ran.chain,
         block.header.timestamp,
@@ -118,7 +112,7 @@ async fn start_check(
     let fail = |e: String| checks.update(at, |c| c.error = Some(e));
     let work = match expected(&clients, ran, asked).await {
         Ok(work) => work,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     };
     checks.update(at, |c| c.work = Some(work));
     let module = match library::module("miner").await {
