@@ -195,6 +195,32 @@ test.describe('wallet-signed runs', () => {
     await expect(chains.walletChain).toHaveAttribute('data-chain', '901');
   });
 
+  test('the chosen wallet is reconnected on reload without a prompt, and its disconnect is followed', async ({ page, playground }) => {
+    const m = await manifest();
+    const account = m.accounts[1].address;
+    await injectTestWallet(page, {
+      chains: m.chains.map((c) => ({ chainId: c.chain_id, rpcUrl: c.rpc_url })),
+      account,
+      startChainId: 901,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await chains.connect('dev.interplay.testwallet');
+    await page.reload();
+    await expect(chains.account).toHaveAttribute('title', new RegExp(account, 'i'));
+    // Remembered by its EIP-6963 rdns and asked with eth_accounts: no prompt after a reload.
+    const asked = await testWallet.requests(page);
+    expect(asked).toContain('eth_accounts');
+    expect(asked).not.toContain('eth_requestAccounts');
+    await testWallet.disconnect(page);
+    await expect(page.getByTestId('wallet-status')).toHaveText('not connected');
+    await expect(chains.walletProblem).toContainText('disconnected');
+    await expect(chains.account).toHaveCount(0);
+    // Connecting again needs no new permission and works.
+    await chains.connect('dev.interplay.testwallet');
+    await expect(chains.walletChain).toHaveAttribute('data-chain', '901');
+  });
+
   test('the devnet burner completes a run with no browser wallet', async ({ page, playground }) => {
     await playground.goto();
     const chains = new ChainsSide(page);

@@ -166,6 +166,10 @@ function install(opts: TestWalletOptions) {
     setGasLimit(gas: number | undefined) {
       state.gasLimit = gas === undefined ? undefined : hex(gas);
     },
+    /** The wallet loses its connection to the chains (EIP-1193 `disconnect`). */
+    disconnect() {
+      emit('disconnect', fail(4900, 'Disconnected from all chains.'));
+    },
   };
   if (opts.legacy) {
     (window as any).ethereum = provider;
@@ -196,5 +200,7 @@ export const testWallet = {
     page.evaluate((a) => (window as any).__testWallet.setAccounts(a), accounts),
   setGasLimit: (page: Page, gas: number | undefined) =>
     page.evaluate((g) => (window as any).__testWallet.setGasLimit(g), gas),
+  requests: (page: Page) => page.evaluate(() => (window as any).__testWallet.state.requests as string[]),
+  disconnect: (page: Page) => page.evaluate(() => (window as any).__testWallet.disconnect()),
   sentCount: (page: Page) => page.evaluate(() => (window as any).__testWallet.state.sent.length as number),
 };
