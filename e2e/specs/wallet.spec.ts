@@ -221,6 +221,27 @@ test.describe('wallet-signed runs', () => {
     await expect(chains.walletChain).toHaveAttribute('data-chain', '901');
   });
 
+  test('a wallet that only sets window.ethereum (no EIP-6963) is found, connects and signs a run', async ({ page, playground }) => {
+    const m = await manifest();
+    const account = m.accounts[1].address;
+    await injectTestWallet(page, {
+      chains: m.chains.map((c) => ({ chainId: c.chain_id, rpcUrl: c.rpc_url })),
+      account,
+      startChainId: 901,
+      legacy: true,
+    });
+    await playground.goto();
+    const chains = new ChainsSide(page);
+    await expect(page.getByTestId('wallet-window.ethereum')).toContainText('window.ethereum');
+    await expect(page.getByTestId('wallet-dev.interplay.testwallet')).toHaveCount(0);
+    await chains.connect('window.ethereum');
+    await expect(chains.account).toHaveAttribute('title', new RegExp(account, 'i'));
+    await chains.pickChains([901, 902], [901, 902]);
+    await chains.runButton.click();
+    await chains.expectComplete(901, [901, 902]);
+    expect(await testWallet.sentCount(page)).toBe(1);
+  });
+
   test('the devnet burner completes a run with no browser wallet', async ({ page, playground }) => {
     await playground.goto();
     const chains = new ChainsSide(page);
