@@ -22,7 +22,8 @@ use super::{
     protocol::TaskId,
     runtime::{Command, GRACE_MS},
     scheduler::TaskState,
-    state::{CoresState, SliceBar, TaskView},
+    state::CoresState,
+    view::{SliceBar, TaskView},
 };
 
 /// Work the page asked miners for, by miner task, to read their reports.

@@ -29,7 +29,7 @@ use super::{
         Snapshot, TaskId, ToWorker,
     },
     scheduler::{Scheduler, TaskState},
-    state::{BarEnd, Refusal, RuntimeView, SliceBar, TaskView},
+    view::{BarEnd, Refusal, RuntimeView, SliceBar, TaskView},
 };
 
 /// Trunk's loader for the `worker` binary (see `app/index.html`).
