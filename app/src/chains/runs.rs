@@ -95,23 +95,36 @@ pub fn parse_job(
         return Err(FormError::BadSeed);
     }
     let seed = interplay_pow::parse_word(seed).ok_or(FormError::BadSeed)?;
+    let (start, end, bits) = range_and_bits(start, end, bits, MAX_JOB, FormError::JobTooLarge)?;
+    Ok(crate::jobs::Job {
+        seed,
+        start,
+        end,
+        bits,
+    })
+}
+
+/// A typed index range of at most `most` indices and a difficulty in 1..=255 zero bits;
+/// `too_large` says which bound a longer range broke.
+fn range_and_bits(
+    start: &str,
+    end: &str,
+    bits: &str,
+    most: u64,
+    too_large: FormError,
+) -> Result<(u64, u64, u32), FormError> {
     let (start, end) = (number(start, "start")?, number(end, "end")?);
     let bits = number(bits, "difficulty")?;
     if end <= start {
         return Err(FormError::EmptyRange);
     }
-    if end - start > MAX_JOB {
-        return Err(FormError::JobTooLarge);
+    if end - start > most {
+        return Err(too_large);
     }
     if !(1..=255).contains(&bits) {
         return Err(FormError::BadBits);
     }
-    Ok(crate::jobs::Job {
-        seed,
-        start,
-        end,
-        bits: bits as u32,
-    })
+    Ok((start, end, bits as u32))
 }
 
 /// The form's worker field: empty for the devnet's Worker.
@@ -138,22 +151,9 @@ pub fn parse_form(
     let work = match custom {
         None => Work::Seed,
         Some((start, end, bits)) => {
-            let (start, end) = (number(start, "start")?, number(end, "end")?);
-            let bits = number(bits, "difficulty")?;
-            if end <= start {
-                return Err(FormError::EmptyRange);
-            }
-            if end - start > MAX_RANGE {
-                return Err(FormError::RangeTooLarge);
-            }
-            if !(1..=255).contains(&bits) {
-                return Err(FormError::BadBits);
-            }
-            Work::Custom {
-                start,
-                end,
-                bits: bits as u32,
-            }
+            let (start, end, bits) =
+                range_and_bits(start, end, bits, MAX_RANGE, FormError::RangeTooLarge)?;
+            Work::Custom { start, end, bits }
         }
     };
     Ok(RunRequest {
