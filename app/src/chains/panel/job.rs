@@ -212,65 +212,56 @@ pub fn JobView() -> impl IntoView {
             .events
             .with(|events| RunTimeline::build(key, events, &heads, pow))
     });
-    // A browser miner's report is kept as it lands and the miner stopped; its speed is kept
-    // for the next plan.
+    // Each browser miner's progress is kept as a reading of its track, and its report as it
+    // lands, when the miner is stopped and its speed kept for the next plan. One fold of each
+    // unfinished miner's messages per view update; the rows read the tracks, not the messages.
     Effect::new(move |_| {
         let Some(run) = jobs.current.get() else {
             return;
         };
-        let at_s = (js_sys::Date::now() - run.began_ms) / 1000.0;
-        let readings: Vec<(Miner, u64)> = cores.view.with(|v| {
+        let at_ms = js_sys::Date::now() - run.began_ms;
+        let news: Vec<(Miner, TaskId, Progress, f64)> = cores.view.with(|v| {
             run.tasks
                 .iter()
                 .filter(|(m, _)| !run.found.contains_key(m))
                 .filter_map(|(m, id)| {
                     let t = v.task(*id)?;
-                    let hashes = Progress::fold(t.to_host.iter().map(Vec::as_slice)).hashes;
+                    let p = Progress::fold(t.to_host.iter().map(Vec::as_slice));
                     let last = run
                         .tracks
                         .get(m)
                         .and_then(|t| t.searched.last())
                         .map(|r| r.1);
-                    (hashes > 0 && last != Some(hashes)).then_some((*m, hashes))
+                    let new = p.report.is_some() || (p.hashes > 0 && last != Some(p.hashes));
+                    new.then_some((*m, *id, p, t.busy_ms))
                 })
                 .collect()
         });
-        if !readings.is_empty() {
-            jobs.current.update(|j| {
-                if let Some(j) = j.as_mut() {
-                    for (m, hashes) in readings {
-                        j.tracks.entry(m).or_default().searched(at_s, hashes);
-                    }
-                }
-            });
-        }
-        let landed: Vec<_> = cores.view.with(|v| {
-            run.tasks
-                .iter()
-                .filter(|(m, _)| !run.found.contains_key(m))
-                .filter_map(|(m, id)| {
-                    let t = v.task(*id)?;
-                    let report = Progress::fold(t.to_host.iter().map(Vec::as_slice)).report?;
-                    let indices: Vec<u64> = report
-                        .results
-                        .iter()
-                        .filter_map(|r| index_of(&run.job.seed, r))
-                        .collect();
-                    let rate = (t.busy_ms > 0.0).then(|| report.hashes as f64 / t.busy_ms * 1000.0);
-                    Some((*m, *id, indices, rate))
-                })
-                .collect()
-        });
-        if landed.is_empty() {
+        if news.is_empty() {
             return;
         }
-        let at = js_sys::Date::now() - run.began_ms;
-        for (miner, id, indices, rate) in landed {
-            jobs.current.update(|j| {
-                if let Some(j) = j.as_mut() {
-                    j.found.insert(miner, (indices, at));
-                }
-            });
+        let mut done = Vec::new();
+        jobs.current.update(|j| {
+            let Some(j) = j.as_mut() else { return };
+            for (miner, id, progress, busy_ms) in news {
+                let Some(report) = progress.report else {
+                    j.tracks
+                        .entry(miner)
+                        .or_default()
+                        .searched(at_ms / 1000.0, progress.hashes);
+                    continue;
+                };
+                let indices: Vec<u64> = report
+                    .results
+                    .iter()
+                    .filter_map(|r| index_of(&j.job.seed, r))
+                    .collect();
+                j.found.insert(miner, (indices, at_ms));
+                let rate = (busy_ms > 0.0).then(|| report.hashes as f64 / busy_ms * 1000.0);
+                done.push((id, rate));
+            }
+        });
+        for (id, rate) in done {
             if let Some(rate) = rate {
                 jobs.core_rate.set(Some(rate));
             }
@@ -305,22 +296,12 @@ pub fn JobView() -> impl IntoView {
             .iter()
             .map(|part| match part.miner {
                 Miner::Core(_) => {
-                    let hashes = run
-                        .tasks
-                        .get(&part.miner)
-                        .and_then(|id| {
-                            cores.view.with(|v| {
-                                v.task(*id).map(|t| {
-                                    Progress::fold(t.to_host.iter().map(Vec::as_slice)).hashes
-                                })
-                            })
-                        })
-                        .unwrap_or(0);
+                    let mut track = run.tracks.get(&part.miner).cloned().unwrap_or_default();
+                    let hashes = track.searched.last().map_or(0, |r| r.1);
                     let found = run
                         .found
                         .get(&part.miner)
                         .map(|(f, at)| (f.clone(), Some(*at)));
-                    let mut track = run.tracks.get(&part.miner).cloned().unwrap_or_default();
                     track.results = found
                         .as_ref()
                         .and_then(|(f, at)| Some((at.as_ref()? / 1000.0, f.len())));
